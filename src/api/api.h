@@ -1,0 +1,76 @@
+/*
+ * api.h — what every handler sees: the application context, the call
+ * (request, response, session, parsed body) and reply helpers. The gate
+ * (gate.c) has already applied the route's flags when a handler runs: a
+ * handler for an AUTH route may rely on call->session, for a JSON route on
+ * call->body being an object.
+ */
+#ifndef PASSAGENT_API_H
+#define PASSAGENT_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/ratelimit.h"
+#include "auth/token.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "vault/keyring.h"
+
+/* Long-lived state shared by all requests (read-only after start). */
+struct app {
+    struct store *store;
+    struct vault_keyring *keys;
+    struct rl_config rate_limits;
+    bool secure_cookies; /* public URL is https */
+};
+
+struct api_call {
+    struct app *app;
+    const struct route *route;
+    struct http_request *req;
+    struct http_response *resp;
+    int64_t now;
+    json_t *body; /* ROUTE_JSON: the parsed object; owned by the gate */
+    bool authenticated;
+    struct store_session session;
+    char token[AUTH_TOKEN_CHARS + 1]; /* the presented session token */
+};
+
+#define SESSION_COOKIE "passagent_session"
+
+/* The route table (routes.c) and the dispatcher the server calls (gate.c). */
+extern const struct route api_routes[];
+extern const size_t api_route_count;
+void api_dispatch(void *app, const struct route *route, struct http_request *req,
+                  struct http_response *resp);
+
+/* Replies. api_fail* return -1 for `return api_fail(...)`. */
+void api_reply(struct api_call *c, unsigned status, json_t *obj);
+int api_fail(struct api_call *c, enum err_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int api_fail_err(struct api_call *c, const struct err *e);
+
+/* Reads a required string field of the JSON body: rejects a missing field,
+ * a wrong type, NUL bytes and values over max_len bytes with 400 naming the
+ * field. */
+int api_body_string(struct api_call *c, const char *field, size_t max_len, const char **out,
+                    size_t *len) __attribute__((warn_unused_result));
+
+/* {"id","email","createdAt"} of a user. */
+json_t *api_user_json(const struct store_user *u);
+/* ISO 8601 UTC string value of a Unix time. */
+json_t *api_time_json(int64_t unix_seconds);
+
+/* Handlers, one file per resource. */
+void api_health(struct api_call *c);
+void api_auth_register(struct api_call *c);
+void api_auth_login(struct api_call *c);
+void api_auth_logout(struct api_call *c);
+void api_auth_session(struct api_call *c);
+void api_auth_csrf(struct api_call *c);
+void api_integrations_list(struct api_call *c);
+void api_oauth_not_configured(struct api_call *c);
+
+#endif

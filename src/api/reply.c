@@ -1,0 +1,63 @@
+/* reply.c — reply helpers and small JSON builders shared by handlers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/timefmt.h"
+
+void api_reply(struct api_call *c, unsigned status, json_t *obj)
+{
+    if (obj == NULL) { /* jansson out of memory */
+        api_fail(c, ERR_INTERNAL, "internal error");
+        return;
+    }
+    http_response_json(c->resp, status, obj);
+}
+
+int api_fail(struct api_call *c, enum err_kind kind, const char *fmt, ...)
+{
+    struct err e = {.kind = kind};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+    va_end(ap);
+    http_response_error(c->resp, &e);
+    return -1;
+}
+
+int api_fail_err(struct api_call *c, const struct err *e)
+{
+    http_response_error(c->resp, e);
+    return -1;
+}
+
+int api_body_string(struct api_call *c, const char *field, size_t max_len, const char **out,
+                    size_t *len)
+{
+    json_t *v = json_object_get(c->body, field);
+    if (v == NULL || json_is_null(v))
+        return api_fail(c, ERR_VALIDATION, "field '%s' is required", field);
+    if (!json_is_string(v))
+        return api_fail(c, ERR_VALIDATION, "field '%s' must be a string", field);
+    *out = json_string_value(v);
+    *len = json_string_length(v);
+    if (memchr(*out, '\0', *len) != NULL)
+        return api_fail(c, ERR_VALIDATION, "field '%s' must not contain NUL", field);
+    if (*len > max_len)
+        return api_fail(c, ERR_VALIDATION, "field '%s' must be at most %zu bytes", field, max_len);
+    return 0;
+}
+
+json_t *api_time_json(int64_t unix_seconds)
+{
+    char iso[TIMEFMT_ISO_LEN];
+    time_iso8601(unix_seconds, iso);
+    return json_string(iso);
+}
+
+json_t *api_user_json(const struct store_user *u)
+{
+    return json_pack("{s:s, s:s, s:o}", "id", u->id, "email", u->email, "createdAt",
+                     api_time_json(u->created_at));
+}

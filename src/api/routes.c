@@ -1,0 +1,39 @@
+/*
+ * routes.c — every endpoint of passagent, as data. The gate applies the
+ * flags; tests/unit/test_routes.c fails when a mutating route lacks CSRF
+ * without ROUTE_CSRF_EXEMPT.
+ */
+#include "api/api.h"
+#include "core/limits.h"
+
+#define AUTH ROUTE_AUTH
+#define CSRF ROUTE_CSRF
+#define JSON ROUTE_JSON
+
+const struct route api_routes[] = {
+    {HTTP_GET, "/healthz", api_health, 0, RL_NONE, 0},
+
+    /* Register and login are exempt from CSRF: there is no session yet to
+     * bind a token to. They demand a JSON content type instead, which a
+     * cross-site form cannot send without a CORS preflight. */
+    {HTTP_POST, "/api/auth/register", api_auth_register, ROUTE_CSRF_EXEMPT | JSON, RL_AUTH,
+     LIMIT_BODY_SMALL},
+    {HTTP_POST, "/api/auth/login", api_auth_login, ROUTE_CSRF_EXEMPT | JSON, RL_AUTH,
+     LIMIT_BODY_SMALL},
+    {HTTP_POST, "/api/auth/logout", api_auth_logout, AUTH | CSRF, RL_GENERAL, LIMIT_BODY_SMALL},
+    {HTTP_GET, "/api/auth/session", api_auth_session, AUTH, RL_GENERAL, 0},
+    {HTTP_GET, "/api/auth/csrf-token", api_auth_csrf, AUTH, RL_GENERAL, 0},
+
+    {HTTP_GET, "/api/user-integrations", api_integrations_list, AUTH, RL_GENERAL, 0},
+
+    /* OAuth providers: no provider can be configured until the OAuth issue
+     * lands, so each known provider answers 503 PROVIDER_NOT_CONFIGURED. */
+    {HTTP_GET, "/api/integrations/{provider}/auth", api_oauth_not_configured, AUTH, RL_GENERAL,
+     0},
+    {HTTP_POST, "/api/integrations/{provider}/disconnect", api_oauth_not_configured,
+     AUTH | CSRF, RL_GENERAL, LIMIT_BODY_SMALL},
+    {HTTP_POST, "/api/integrations/{provider}/refresh", api_oauth_not_configured, AUTH | CSRF,
+     RL_GENERAL, LIMIT_BODY_SMALL},
+};
+
+const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,0 +1,226 @@
+/* config.c — flags and environment into struct config, with clear errors. */
+#include "config.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/limits.h"
+
+struct setting {
+    const char *flag; /* "--listen" */
+    const char *env;  /* "PASSAGENT_LISTEN" */
+    const char *help;
+};
+
+static const struct setting settings[] = {
+    {"--listen", "PASSAGENT_LISTEN", "host:port to serve on (default 127.0.0.1:3000)"},
+    {"--data-dir", "PASSAGENT_DATA_DIR", "data directory (default ./data)"},
+    {"--db", "PASSAGENT_DB", "database URL: sqlite:PATH (default sqlite:DATA_DIR/passagent.db)"},
+    {"--public-url", "PASSAGENT_PUBLIC_URL",
+     "URL users reach this server at (default http://LISTEN); https enables Secure cookies"},
+    {NULL, "PASSAGENT_MASTER_KEY", "master key: 64 hex digits or base64 of 32 bytes"},
+    {NULL, "PASSAGENT_MASTER_KEY_PREVIOUS", "comma-separated earlier master keys (rotation)"},
+    {"--master-key-file", "PASSAGENT_MASTER_KEY_FILE",
+     "master key file (default DATA_DIR/master.key, created 0600 on first start)"},
+    {"--rate-limits", "PASSAGENT_RATE_LIMITS",
+     "default | off | auth=10/900,reveal=30/60,general=100/60 (count/seconds)"},
+    {"--threads", "PASSAGENT_THREADS", "HTTP worker threads (default 2 x CPUs, at least 4)"},
+    {"--log-level", "PASSAGENT_LOG_LEVEL", "debug | info | warn | error (default info)"},
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+void config_usage(void)
+{
+    printf("usage: passagent [serve | rotate-master-key | --help | --version] [flags]\n\n"
+           "  serve              run the HTTP API (default)\n"
+           "  rotate-master-key  make a new master key and re-wrap every user key under it\n\n"
+           "settings (a flag wins over its environment variable):\n");
+    for (size_t i = 0; i < NSETTINGS; i++)
+        printf("  %-19s %-30s %s\n", settings[i].flag ? settings[i].flag : "",
+               settings[i].env, settings[i].help);
+}
+
+/* The value of setting i: its flag if given, else its variable, else NULL. */
+static const char *setting_value(const char *const *flag_values, size_t i)
+{
+    if (flag_values[i])
+        return flag_values[i];
+    const char *v = getenv(settings[i].env);
+    return (v && *v) ? v : NULL;
+}
+
+static int parse_listen(const char *text, struct config *cfg, struct err *e)
+{
+    char host[256];
+    const char *colon = strrchr(text, ':');
+    size_t hl = colon ? (size_t)(colon - text) : 0;
+    if (colon == NULL || hl == 0 || hl >= sizeof(host) || colon[1] == '\0')
+        return err_set(e, ERR_INTERNAL, "PASSAGENT_LISTEN: expected host:port, got '%.64s'", text);
+    memcpy(host, text, hl);
+    host[hl] = '\0';
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') { /* [::1]:3000 */
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 1 || port > 65535)
+        return err_set(e, ERR_INTERNAL, "PASSAGENT_LISTEN: port must be 1-65535, got '%.16s'",
+                       colon + 1);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0)
+        return err_set(e, ERR_INTERNAL, "PASSAGENT_LISTEN: cannot resolve '%.64s': %s", host,
+                       gai_strerror(rc));
+    memcpy(&cfg->listen_addr, res->ai_addr, res->ai_addrlen);
+    cfg->listen_addr_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    snprintf(cfg->listen, sizeof(cfg->listen), "%s", text);
+    return 0;
+}
+
+static int parse_public_url(const char *text, struct config *cfg, struct err *e)
+{
+    size_t len = strlen(text);
+    int https = strncmp(text, "https://", 8) == 0;
+    if ((!https && strncmp(text, "http://", 7) != 0) || len >= sizeof(cfg->public_url) ||
+        len <= (size_t)(https ? 8 : 7))
+        return err_set(e, ERR_INTERNAL,
+                       "PASSAGENT_PUBLIC_URL: expected an http:// or https:// URL, got '%.64s'",
+                       text);
+    snprintf(cfg->public_url, sizeof(cfg->public_url), "%s", text);
+    while (len > 0 && cfg->public_url[len - 1] == '/') /* no trailing slash */
+        cfg->public_url[--len] = '\0';
+    cfg->secure_cookies = https;
+    return 0;
+}
+
+static int parse_small_uint(const char *name, const char *text, unsigned max, unsigned *out,
+                            struct err *e)
+{
+    char *end = NULL;
+    long v = strtol(text, &end, 10);
+    if (*end != '\0' || v < 1 || v > (long)max)
+        return err_set(e, ERR_INTERNAL, "%s: expected a number from 1 to %u, got '%.16s'", name,
+                       max, text);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_log_level(const char *text, enum log_level *out, struct err *e)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    return err_set(e, ERR_INTERNAL, "PASSAGENT_LOG_LEVEL: expected debug, info, warn or error");
+}
+
+/* Collects "--flag value" and "--flag=value" into flag_values. */
+static int parse_args(int argc, char **argv, struct config *cfg, const char **flag_values,
+                      struct err *e)
+{
+    int i = 1;
+    if (argc > 1 && argv[1][0] != '-') {
+        if (strcmp(argv[1], "serve") == 0)
+            cfg->command = CMD_SERVE;
+        else if (strcmp(argv[1], "rotate-master-key") == 0)
+            cfg->command = CMD_ROTATE_MASTER_KEY;
+        else if (strcmp(argv[1], "help") == 0)
+            cfg->command = CMD_HELP;
+        else
+            return err_set(e, ERR_INTERNAL, "unknown command '%.32s' (try --help)", argv[1]);
+        i = 2;
+    }
+    for (; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            cfg->command = CMD_HELP;
+            return 0;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            cfg->command = CMD_VERSION;
+            return 0;
+        }
+        size_t k;
+        for (k = 0; k < NSETTINGS; k++) {
+            const char *f = settings[k].flag;
+            size_t fl = f ? strlen(f) : 0;
+            if (f == NULL || strncmp(arg, f, fl) != 0)
+                continue;
+            if (arg[fl] == '=') {
+                flag_values[k] = arg + fl + 1;
+                break;
+            }
+            if (arg[fl] == '\0' && i + 1 < argc) {
+                flag_values[k] = argv[++i];
+                break;
+            }
+        }
+        if (k == NSETTINGS)
+            return err_set(e, ERR_INTERNAL, "unknown or incomplete flag '%.32s' (try --help)",
+                           arg);
+    }
+    return 0;
+}
+
+enum { S_LISTEN, S_DATA_DIR, S_DB, S_PUBLIC_URL, S_KEY, S_KEY_PREV, S_KEY_FILE, S_RATE, S_THREADS,
+       S_LOG };
+
+int config_load(int argc, char **argv, struct config *cfg, struct err *e)
+{
+    const char *fv[NSETTINGS] = {0};
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->command = CMD_SERVE;
+    cfg->log_level = LOG_INFO;
+    if (parse_args(argc, argv, cfg, fv, e) != 0)
+        return -1;
+    if (cfg->command == CMD_HELP || cfg->command == CMD_VERSION)
+        return 0;
+
+    const char *v = setting_value(fv, S_LISTEN);
+    if (parse_listen(v ? v : "127.0.0.1:3000", cfg, e) != 0)
+        return -1;
+    v = setting_value(fv, S_DATA_DIR);
+    if (snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", v ? v : "./data") >=
+        (int)sizeof(cfg->data_dir))
+        return err_set(e, ERR_INTERNAL, "PASSAGENT_DATA_DIR: path too long");
+    v = setting_value(fv, S_DB);
+    if (v == NULL)
+        snprintf(cfg->db_url, sizeof(cfg->db_url), "sqlite:%s/passagent.db", cfg->data_dir);
+    else if (strncmp(v, "sqlite:", 7) != 0 || v[7] == '\0' ||
+             strlen(v) >= sizeof(cfg->db_url))
+        return err_set(e, ERR_INTERNAL, "PASSAGENT_DB: expected sqlite:PATH, got '%.64s'", v);
+    else
+        snprintf(cfg->db_url, sizeof(cfg->db_url), "%s", v);
+    v = setting_value(fv, S_PUBLIC_URL);
+    if (v != NULL) {
+        if (parse_public_url(v, cfg, e) != 0)
+            return -1;
+    } else {
+        snprintf(cfg->public_url, sizeof(cfg->public_url), "http://%s", cfg->listen);
+    }
+    cfg->master_key = setting_value(fv, S_KEY);
+    cfg->master_key_previous = setting_value(fv, S_KEY_PREV);
+    v = setting_value(fv, S_KEY_FILE);
+    cfg->master_key_file_default = (v == NULL);
+    snprintf(cfg->master_key_file, sizeof(cfg->master_key_file), v ? "%s" : "%s/master.key",
+             v ? v : cfg->data_dir);
+    if (rl_config_parse(setting_value(fv, S_RATE), &cfg->rate_limits, e) != 0)
+        return -1;
+    v = setting_value(fv, S_THREADS);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = (ncpu > 2) ? (unsigned)ncpu * 2 : 4;
+    if (v && parse_small_uint("PASSAGENT_THREADS", v, 256, &cfg->threads, e) != 0)
+        return -1;
+    v = setting_value(fv, S_LOG);
+    if (v && parse_log_level(v, &cfg->log_level, e) != 0)
+        return -1;
+    return 0;
+}
