@@ -52,6 +52,14 @@ int api_fail(struct api_call *c, enum err_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int api_fail_err(struct api_call *c, const struct err *e);
 
+/* Parses a request body as one JSON object (duplicate keys, invalid UTF-8
+ * and NUL escapes refused). content_type may be NULL; anything but
+ * application/json is ERR_UNSUPPORTED_MEDIA. Messages give the position of a
+ * syntax error, never the text near it: that text may be a password.
+ * On success *out is a new reference the caller releases. */
+int api_json_object_parse(const char *content_type, const char *body, size_t len, json_t **out,
+                          struct err *e) __attribute__((warn_unused_result));
+
 /* Reads a required string field of the JSON body: rejects a missing field,
  * a wrong type, NUL bytes and values over max_len bytes with 400 naming the
  * field. */

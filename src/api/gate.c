@@ -76,22 +76,12 @@ static int gate_rate_limit(struct api_call *c)
     return api_fail_err(c, &e);
 }
 
-/* Parses the body as one JSON object. Error messages give the position,
- * never the text near it: that text may be a password. */
 static int gate_json(struct api_call *c)
 {
-    const char *ct = c->req->header(c->req, "Content-Type");
-    if (ct && strncasecmp(ct, "application/json", 16) != 0)
-        return api_fail(c, ERR_UNSUPPORTED_MEDIA, "Content-Type must be application/json");
-    if (c->req->body_len == 0)
-        return api_fail(c, ERR_VALIDATION, "request body must be a JSON object");
-    json_error_t jerr;
-    c->body = json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (c->body == NULL)
-        return api_fail(c, ERR_VALIDATION, "malformed JSON at line %d, column %d", jerr.line,
-                        jerr.column);
-    if (!json_is_object(c->body))
-        return api_fail(c, ERR_VALIDATION, "request body must be a JSON object");
+    struct err e;
+    if (api_json_object_parse(c->req->header(c->req, "Content-Type"), c->req->body,
+                              c->req->body_len, &c->body, &e) != 0)
+        return api_fail_err(c, &e);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "core/timefmt.h"
@@ -46,6 +47,37 @@ int api_body_string(struct api_call *c, const char *field, size_t max_len, const
         return api_fail(c, ERR_VALIDATION, "field '%s' must not contain NUL", field);
     if (*len > max_len)
         return api_fail(c, ERR_VALIDATION, "field '%s' must be at most %zu bytes", field, max_len);
+    return 0;
+}
+
+/* "application/json", optionally followed by spaces or ";parameters". */
+static bool media_type_is_json(const char *ct)
+{
+    static const char json[] = "application/json";
+    if (strncasecmp(ct, json, sizeof(json) - 1) != 0)
+        return false;
+    char next = ct[sizeof(json) - 1];
+    return next == '\0' || next == ';' || next == ' ' || next == '\t';
+}
+
+int api_json_object_parse(const char *content_type, const char *body, size_t len, json_t **out,
+                          struct err *e)
+{
+    json_error_t jerr;
+    *out = NULL;
+    if (content_type && !media_type_is_json(content_type))
+        return err_set(e, ERR_UNSUPPORTED_MEDIA, "Content-Type must be application/json");
+    if (len == 0)
+        return err_set(e, ERR_VALIDATION, "request body must be a JSON object");
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL)
+        return err_set(e, ERR_VALIDATION, "malformed JSON at line %d, column %d", jerr.line,
+                       jerr.column);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return err_set(e, ERR_VALIDATION, "request body must be a JSON object");
+    }
+    *out = v;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* ratelimit.c — rate-limit configuration and the per-hit check. */
 #include "auth/ratelimit.h"
 
-#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,63 @@ int rl_config_parse(const char *text, struct rl_config *out, struct err *e)
     return 0;
 }
 
+/*
+ * Leases. Writing every hit to the database would make the limit cost more
+ * than the request it guards, so an instance reserves a block of a window's
+ * quota in one atomic update and spends it locally. The database always
+ * counts every hit any instance may admit, so instances sharing it never
+ * admit more than the limit together; a lease lost with its slot (eviction,
+ * restart) only under-admits. Small limits get a lease of 1 and stay exact.
+ */
+#define LEASE_SLOTS 4096
+#define LEASE_MAX 64
+#define LEASE_DIVISOR 16
+
+struct rl_lease {
+    uint64_t key; /* hash of store + bucket; 0 = empty */
+    int64_t window_start;
+    unsigned remaining;
+};
+
+static struct rl_lease rl_leases[LEASE_SLOTS];
+static pthread_mutex_t rl_lease_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned lease_size(const struct rl_rule *r)
+{
+    unsigned n = r->count / LEASE_DIVISOR;
+    return n < 1 ? 1 : n > LEASE_MAX ? LEASE_MAX : n;
+}
+
+static uint64_t lease_key(const struct store *st, const char *bucket)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)st; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)bucket; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* Spends one hit of a local lease; returns 1 when there was one. */
+static int lease_take(uint64_t key, int64_t window_start)
+{
+    struct rl_lease *l = &rl_leases[key % LEASE_SLOTS];
+    int ok = 0;
+    pthread_mutex_lock(&rl_lease_lock);
+    if (l->key == key && l->window_start == window_start && l->remaining > 0) {
+        l->remaining--;
+        ok = 1;
+    }
+    pthread_mutex_unlock(&rl_lease_lock);
+    return ok;
+}
+
+static void lease_store(uint64_t key, int64_t window_start, unsigned remaining)
+{
+    struct rl_lease *l = &rl_leases[key % LEASE_SLOTS];
+    pthread_mutex_lock(&rl_lease_lock);
+    *l = (struct rl_lease){key, window_start, remaining};
+    pthread_mutex_unlock(&rl_lease_lock);
+}
+
 int rl_hit(struct store *st, const struct rl_config *cfg, enum rl_class cls, const char *subject,
            int64_t now, unsigned *retry_after)
 {
@@ -92,12 +150,23 @@ int rl_hit(struct store *st, const struct rl_config *cfg, enum rl_class cls, con
     int64_t window_start = now - now % r->window_s;
     char bucket[256];
     snprintf(bucket, sizeof(bucket), "%s/%u:%s", rl_names[cls], r->window_s, subject);
+    uint64_t key = lease_key(st, bucket);
+    if (lease_take(key, window_start))
+        return 0;
+    unsigned n = lease_size(r);
     int64_t hits = 0;
-    int rc = store_ratelimit_hit(st, bucket, window_start, r->window_s, &hits);
+    int rc = store_ratelimit_hit(st, bucket, window_start, r->window_s, n, &hits);
     if (rc != STORE_OK)
         return rc < 0 ? rc : STORE_ERROR;
-    if (hits <= (int64_t)r->count)
+    /* Of the n reserved, those that still fit under the limit are ours. */
+    int64_t fit = (int64_t)r->count - (hits - n);
+    if (fit > (int64_t)n)
+        fit = n;
+    if (fit >= 1) {
+        if (fit > 1)
+            lease_store(key, window_start, (unsigned)fit - 1);
         return 0;
+    }
     int64_t left = window_start + r->window_s - now;
     *retry_after = left < 1 ? 1 : (unsigned)left;
     return 1;

@@ -24,6 +24,9 @@ static const struct {
 };
 
 static int err_vset(struct err *e, enum err_kind kind, const char *code, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int err_vset(struct err *e, enum err_kind kind, const char *code, const char *fmt,
                     va_list ap)
 {
     if (e == NULL)

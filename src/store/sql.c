@@ -128,20 +128,20 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
                            "DELETE FROM sessions WHERE expires_at <= $1"},
 
     /* One statement, so the count is atomic across processes: a new window
-     * resets the count, the same window adds one. */
+     * starts at n, the same window adds n. */
     [SQL_RATELIMIT_HIT] =
         {"INSERT INTO rate_limits (bucket, window_start, hits, expires_at)"
-         " VALUES (?1, ?2, 1, ?3)"
+         " VALUES (?1, ?2, ?4, ?3)"
          " ON CONFLICT (bucket) DO UPDATE SET"
          "  hits = CASE WHEN rate_limits.window_start = excluded.window_start"
-         "         THEN rate_limits.hits + 1 ELSE 1 END,"
+         "         THEN rate_limits.hits + excluded.hits ELSE excluded.hits END,"
          "  window_start = excluded.window_start, expires_at = excluded.expires_at"
          " RETURNING hits",
          "INSERT INTO rate_limits (bucket, window_start, hits, expires_at)"
-         " VALUES ($1, $2, 1, $3)"
+         " VALUES ($1, $2, $4, $3)"
          " ON CONFLICT (bucket) DO UPDATE SET"
          "  hits = CASE WHEN rate_limits.window_start = excluded.window_start"
-         "         THEN rate_limits.hits + 1 ELSE 1 END,"
+         "         THEN rate_limits.hits + excluded.hits ELSE excluded.hits END,"
          "  window_start = excluded.window_start, expires_at = excluded.expires_at"
          " RETURNING hits"},
     [SQL_RATELIMIT_PURGE] = {"DELETE FROM rate_limits WHERE expires_at <= ?1",

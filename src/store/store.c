@@ -321,9 +321,10 @@ int store_session_delete(struct store *st, const unsigned char hash[STORE_TOKEN_
 /* ---- rate limits and housekeeping ---- */
 
 int store_ratelimit_hit(struct store *st, const char *bucket, int64_t window_start,
-                        int64_t window_len, int64_t *hits)
+                        int64_t window_len, int64_t n, int64_t *hits)
 {
-    struct db_val p[] = {DB_TEXT(bucket), DB_INT(window_start), DB_INT(window_start + window_len)};
+    struct db_val p[] = {DB_TEXT(bucket), DB_INT(window_start), DB_INT(window_start + window_len),
+                         DB_INT(n)};
     *hits = 0;
     int rc = store_exec(st, SQL_RATELIMIT_HIT, p, NPARAMS(p), row_int64, hits, NULL);
     return (rc == STORE_OK && *hits == 0) ? STORE_ERROR : rc;

@@ -95,11 +95,11 @@ int store_session_lookup(struct store *st, const unsigned char hash[STORE_TOKEN_
                          int64_t now, struct store_session *out);
 int store_session_delete(struct store *st, const unsigned char hash[STORE_TOKEN_HASH_BYTES]);
 
-/* Counts one hit in the fixed window [window_start, window_start+len) of
+/* Adds n hits to the fixed window [window_start, window_start+len) of
  * bucket, atomically for every process on the database; *hits receives the
- * count including this one. */
+ * count including these n. */
 int store_ratelimit_hit(struct store *st, const char *bucket, int64_t window_start,
-                        int64_t window_len, int64_t *hits);
+                        int64_t window_len, int64_t n, int64_t *hits);
 
 /* Drops expired sessions and rate-limit windows. */
 int store_purge_expired(struct store *st, int64_t now);

@@ -19,7 +19,6 @@
 
 #define WRAP_VERSION 1
 #define KEY_FILE_MAX 4096
-#define RELOAD_MIN_INTERVAL_S 1
 
 struct master_key {
     unsigned char *key; /* sodium_malloc'd VAULT_KEY_BYTES */
@@ -31,7 +30,7 @@ struct vault_keyring {
     struct master_key keys[VAULT_MAX_KEYS];
     size_t nkeys; /* keys[0] is the primary */
     char *file;   /* NULL when the keys came from the environment */
-    time_t last_reload;
+    struct stat file_seen; /* the key file as last read, to notice changes */
 };
 
 static void key_fingerprint(const unsigned char key[VAULT_KEY_BYTES],
@@ -249,7 +248,8 @@ int vault_keyring_create(const struct vault_keyring_source *src, struct vault_ke
             rc = keyring_create_file(kr->file, kr->keys, &kr->nkeys, e);
         else
             rc = keyring_read_file(kr->file, kr->keys, &kr->nkeys, e);
-        kr->last_reload = time(NULL);
+        if (rc == 0)
+            stat(kr->file, &kr->file_seen);
     } else {
         rc = err_set(e, ERR_INTERNAL, "no master key: set PASSAGENT_MASTER_KEY or "
                                       "PASSAGENT_MASTER_KEY_FILE");
@@ -278,14 +278,44 @@ const char *vault_keyring_primary_id(const struct vault_keyring *kr) { return kr
 
 bool vault_keyring_is_file(const struct vault_keyring *kr) { return kr->file != NULL; }
 
-/* Copies the key with this id into out; reloads a file-backed ring once
- * (at most every RELOAD_MIN_INTERVAL_S) when the id is unknown. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* With kr->lock held: re-reads a file-backed ring when the file changed
+ * since it was last read (another process rotated the key). Keys already
+ * in memory stay when the new file cannot be read. */
+static void keyring_refresh_locked(struct vault_keyring *kr)
+{
+    struct stat st;
+    if (kr->file == NULL || stat(kr->file, &st) != 0 || same_file(&st, &kr->file_seen))
+        return;
+    kr->file_seen = st;
+    struct master_key fresh[VAULT_MAX_KEYS];
+    size_t nfresh = 0;
+    struct err e;
+    if (keyring_read_file(kr->file, fresh, &nfresh, &e) != 0) {
+        log_warn("master key reload failed: %s", e.msg);
+        return;
+    }
+    keys_clear(kr->keys, &kr->nkeys);
+    memcpy(kr->keys, fresh, sizeof(fresh[0]) * nfresh);
+    kr->nkeys = nfresh;
+    log_info("master key file changed; reloaded (%zu keys, primary %s)", nfresh, kr->keys[0].id);
+}
+
+/* Copies the key with this id into out, re-reading a changed key file when
+ * the id is unknown. */
 static int keyring_find(struct vault_keyring *kr, const char *key_id,
                         unsigned char out[VAULT_KEY_BYTES])
 {
     int found = -1;
     pthread_mutex_lock(&kr->lock);
     for (int attempt = 0; attempt < 2 && found != 0; attempt++) {
+        if (attempt == 1)
+            keyring_refresh_locked(kr);
         for (size_t i = 0; i < kr->nkeys; i++) {
             if (strcmp(kr->keys[i].id, key_id) == 0) {
                 memcpy(out, kr->keys[i].key, VAULT_KEY_BYTES);
@@ -293,23 +323,21 @@ static int keyring_find(struct vault_keyring *kr, const char *key_id,
                 break;
             }
         }
-        if (found == 0 || kr->file == NULL || time(NULL) - kr->last_reload < RELOAD_MIN_INTERVAL_S)
-            break;
-        struct master_key fresh[VAULT_MAX_KEYS];
-        size_t nfresh = 0;
-        struct err e;
-        kr->last_reload = time(NULL);
-        if (keyring_read_file(kr->file, fresh, &nfresh, &e) != 0) {
-            log_warn("master key reload failed: %s", e.msg);
-            break;
-        }
-        keys_clear(kr->keys, &kr->nkeys);
-        memcpy(kr->keys, fresh, sizeof(fresh[0]) * nfresh);
-        kr->nkeys = nfresh;
-        log_info("master key file reloaded (%zu keys)", nfresh);
     }
     pthread_mutex_unlock(&kr->lock);
     return found;
+}
+
+/* The current primary key and its id, after noticing a rotation made by
+ * another process: new keys must never be wrapped under a retired key. */
+static void keyring_primary(struct vault_keyring *kr, unsigned char mk[VAULT_KEY_BYTES],
+                            char key_id[VAULT_KEY_ID_CHARS + 1])
+{
+    pthread_mutex_lock(&kr->lock);
+    keyring_refresh_locked(kr);
+    memcpy(mk, kr->keys[0].key, VAULT_KEY_BYTES);
+    memcpy(key_id, kr->keys[0].id, VAULT_KEY_ID_CHARS + 1);
+    pthread_mutex_unlock(&kr->lock);
 }
 
 static void wrap_ad(const char *user_id, const char *key_id, unsigned char *ad, size_t *ad_len)
@@ -351,10 +379,7 @@ int vault_user_key_new(struct vault_keyring *kr, const char *user_id,
                        char key_id[VAULT_KEY_ID_CHARS + 1])
 {
     unsigned char mk[VAULT_KEY_BYTES];
-    pthread_mutex_lock(&kr->lock);
-    memcpy(mk, kr->keys[0].key, VAULT_KEY_BYTES);
-    memcpy(key_id, kr->keys[0].id, VAULT_KEY_ID_CHARS + 1);
-    pthread_mutex_unlock(&kr->lock);
+    keyring_primary(kr, mk, key_id);
     crypto_aead_xchacha20poly1305_ietf_keygen(dk);
     int rc = wrap_with(mk, key_id, user_id, dk, wrapped);
     sodium_memzero(mk, sizeof(mk));
@@ -391,10 +416,7 @@ int vault_user_key_rewrap(struct vault_keyring *kr, const char *user_id, const v
     unsigned char dk[VAULT_KEY_BYTES], mk[VAULT_KEY_BYTES];
     if (vault_user_key_unwrap(kr, user_id, wrapped, wrapped_len, key_id, dk) != 0)
         return -1;
-    pthread_mutex_lock(&kr->lock);
-    memcpy(mk, kr->keys[0].key, VAULT_KEY_BYTES);
-    memcpy(out_key_id, kr->keys[0].id, VAULT_KEY_ID_CHARS + 1);
-    pthread_mutex_unlock(&kr->lock);
+    keyring_primary(kr, mk, out_key_id);
     int rc = wrap_with(mk, out_key_id, user_id, dk, out);
     sodium_memzero(dk, sizeof(dk));
     sodium_memzero(mk, sizeof(mk));
@@ -423,6 +445,8 @@ int vault_keyring_rotate_file(struct vault_keyring *kr, struct err *e)
         } else {
             kr->nkeys++;
             rc = keyring_write_file(kr->file, kr->keys, kr->nkeys, e);
+            if (rc == 0)
+                stat(kr->file, &kr->file_seen);
         }
     }
     pthread_mutex_unlock(&kr->lock);
@@ -437,6 +461,7 @@ int vault_keyring_drop_previous(struct vault_keyring *kr, struct err *e)
     pthread_mutex_lock(&kr->lock);
     int rc = keyring_write_file(kr->file, kr->keys, 1, e);
     if (rc == 0) {
+        stat(kr->file, &kr->file_seen);
         size_t extra = kr->nkeys - 1;
         keys_clear(kr->keys + 1, &extra);
         kr->nkeys = 1;

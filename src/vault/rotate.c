@@ -3,10 +3,13 @@
 #include "vault/rotate.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
 #define ROTATE_BATCH 100
+#define ROTATE_MAX_PASSES 5
+#define ROTATE_GRACE_S 2
 
 struct rotate_batch {
     struct store_user users[ROTATE_BATCH];
@@ -20,22 +23,21 @@ static int collect(void *ctx, const struct store_user *u)
     return 0;
 }
 
-int vault_rotate(struct store *st, struct vault_keyring *kr, bool new_key,
-                 struct rotate_report *out, struct err *e)
+/* One pass over every user not yet under the primary key. */
+static int rotate_pass(struct store *st, struct vault_keyring *kr, struct rotate_report *out,
+                       size_t *seen, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    if (new_key && vault_keyring_rotate_file(kr, e) != 0)
-        return -1;
     const char *primary = vault_keyring_primary_id(kr);
     char after[STORE_ID_LEN + 1] = "";
     static struct rotate_batch batch; /* large; the command is single-threaded */
+    *seen = 0;
     for (;;) {
         batch.count = 0;
         int rc = store_users_not_under_key(st, primary, after, ROTATE_BATCH, collect, &batch);
         if (rc != STORE_OK)
             return err_set(e, ERR_UNAVAILABLE, "database error while listing user keys");
         if (batch.count == 0)
-            break;
+            return 0;
         for (size_t i = 0; i < batch.count; i++) {
             struct store_user *u = &batch.users[i];
             unsigned char wrapped[VAULT_WRAPPED_BYTES];
@@ -47,15 +49,39 @@ int vault_rotate(struct store *st, struct vault_keyring *kr, bool new_key,
                 out->failed++;
                 continue;
             }
+            (*seen)++;
             rc = store_user_rewrap(st, u->id, u->data_key_id, wrapped, sizeof(wrapped), key_id);
             if (rc == STORE_OK)
                 out->rewrapped++;
-            else if (rc != STORE_NOT_FOUND) /* NOT_FOUND: changed meanwhile, fine */
+            else if (rc != STORE_NOT_FOUND) /* NOT_FOUND: changed meanwhile, next pass */
                 return err_set(e, ERR_UNAVAILABLE, "database error while re-wrapping keys");
         }
         memcpy(after, batch.users[batch.count - 1].id, sizeof(after));
     }
-    if (out->failed == 0 && vault_keyring_drop_previous(kr, e) != 0)
+}
+
+int vault_rotate(struct store *st, struct vault_keyring *kr, bool new_key,
+                 struct rotate_report *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (new_key && vault_keyring_rotate_file(kr, e) != 0)
         return -1;
-    return 0;
+    /* Servers notice the new key file before their next wrap, but one may
+     * have wrapped a new user's key under the old key just before: pass
+     * again, after a grace period, until a pass finds nothing to do. */
+    size_t seen = 0;
+    for (int pass = 0; pass < ROTATE_MAX_PASSES; pass++) {
+        size_t failed_before = out->failed;
+        if (rotate_pass(st, kr, out, &seen, e) != 0)
+            return -1;
+        if (out->failed != failed_before)
+            return 0; /* unreadable keys: keep the previous master keys */
+        if (seen == 0 && pass > 0)
+            break;
+        sleep(ROTATE_GRACE_S);
+    }
+    if (seen != 0)
+        return err_set(e, ERR_UNAVAILABLE, "users keep appearing under the previous key; "
+                                           "run rotate-master-key again");
+    return vault_keyring_drop_previous(kr, e);
 }

@@ -331,51 +331,63 @@ export function assertError(res, status, code, mentions) {
  * Raw HTTP/1.1 exchange over a TCP socket, for things fetch cannot do
  * (lying Content-Length, hand-made chunked bodies, garbage).
  * `head`: request line + headers (without the final blank line).
- * `body`: optional iterable of Buffers/strings, sent right after the head.
- * Resolves {status, headers (lower-case names), body, raw, error}.
+ * `stages`: Buffers/strings of request body. The first is sent right after the
+ *   head; each further one only after `stageDelayMs` without a reply. A server
+ *   that refuses a body early and closes the connection resets it if more data
+ *   keeps coming, and Node then drops the reply it had already received; not
+ *   writing while a reply may be on its way avoids losing it. A server that
+ *   needs the whole body still gets it, only later.
+ * opts.expectContinue: the head carries "Expect: 100-continue"; the body
+ *   stages start only after "100 Continue" (or 1 s of silence, RFC 9110 10.1.1).
+ * Resolves {status, headers (lower-case names), body, raw, error, timedOut, stagesSent}.
  */
-export function rawExchange(srv, head, body = [], { timeoutMs = 15000 * SLOW } = {}) {
+export function rawExchange(srv, head, stages = [], { timeoutMs = 15000 * SLOW, expectContinue = false, stageDelayMs = 1000 * SLOW } = {}) {
   return new Promise((resolve) => {
     const sock = net.connect(srv.port, '127.0.0.1');
     let buf = Buffer.alloc(0);
     let done = false;
     let parsed = null;
     let sockErr = null;
+    let timedOut = false;
+    let stagesSent = 0;
+    let stageTimer = null;
+    let onInterim = null;
     const finish = () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(stageTimer);
       sock.destroy();
       const res = parsed || parseResponse(buf) || { status: null, headers: {}, body: '' };
-      resolve({ ...res, raw: buf.toString('latin1'), error: sockErr, timedOut });
+      resolve({ ...res, raw: buf.toString('latin1'), error: sockErr, timedOut, stagesSent });
     };
-    let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; finish(); }, timeoutMs);
+    const nextStage = (prefix) => {
+      if (done) return;
+      const parts = prefix ? [prefix] : [];
+      if (stagesSent < stages.length) parts.push(Buffer.from(stages[stagesSent++]));
+      if (parts.length) sock.write(Buffer.concat(parts), () => {});
+      if (stagesSent < stages.length) stageTimer = setTimeout(() => nextStage(), stageDelayMs);
+    };
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       const p = parseResponse(buf);
-      if (p && p.complete) { parsed = p; finish(); }
+      if (p && p.complete) { parsed = p; finish(); return; }
+      if (onInterim && /^HTTP\/1\.[01] 100 /.test(buf.toString('latin1', 0, 13)) && buf.includes('\r\n\r\n')) {
+        const go = onInterim;
+        onInterim = null;
+        go();
+      }
     });
-    sock.on('error', (e) => {
-      sockErr = e.code || e.message;
-      // A failed write (EPIPE/ECONNRESET after the server answered early and
-      // closed) must not stop us reading the reply that is already here.
-      if (e.syscall !== 'write') finish();
-    });
+    sock.on('error', (e) => { sockErr = e.code || e.message; finish(); });
     sock.on('close', finish);
-    // Node destroys a socket on a write error by default, dropping unread
-    // input; keep it open so the reply can still be read.
-    sock._writableState.autoDestroy = false;
-    sock._readableState.autoDestroy = false;
     sock.on('connect', () => {
-      // One write for everything. The kernel takes what fits and libuv sends
-      // the rest when the socket is writable; on each readiness event libuv
-      // reads before it writes, so a server that answers early (413) and then
-      // resets the connection still gets its reply read. (Writing chunk by
-      // chunk from JS can hit EPIPE first, and Node then drops unread data.)
-      const parts = [Buffer.from(head.replace(/\r?\n/g, '\r\n') + '\r\n\r\n')];
-      for (const chunk of body) parts.push(Buffer.from(chunk));
-      sock.write(Buffer.concat(parts), () => {});
+      const headBuf = Buffer.from(head.replace(/\r?\n/g, '\r\n') + '\r\n\r\n');
+      if (!expectContinue) { nextStage(headBuf); return; }
+      sock.write(headBuf, () => {});
+      const start = () => { clearTimeout(stageTimer); nextStage(); };
+      onInterim = start;
+      stageTimer = setTimeout(() => { onInterim = null; start(); }, 1000);
     });
   });
 }
