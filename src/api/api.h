@@ -66,6 +66,21 @@ int api_json_object_parse(const char *content_type, const char *body, size_t len
 int api_body_string(struct api_call *c, const char *field, size_t max_len, const char **out,
                     size_t *len) __attribute__((warn_unused_result));
 
+/* Optional fields: absent or null leaves *out = def. Wrong type or out of
+ * range is a 400 naming the field. */
+int api_body_string_opt(struct api_call *c, const char *field, size_t max_len, const char **out,
+                        size_t *len) __attribute__((warn_unused_result)); /* NULL when absent */
+int api_body_int(struct api_call *c, const char *field, long long min, long long max,
+                 long long def, long long *out) __attribute__((warn_unused_result));
+int api_body_bool(struct api_call *c, const char *field, bool def, bool *out)
+    __attribute__((warn_unused_result));
+
+/* Unwraps the signed-in user's data key into dk (VAULT_KEY_BYTES) for
+ * vault_seal/vault_open. Replies 500 itself on failure. The caller wipes dk
+ * with sodium_memzero when done. */
+int api_user_data_key(struct api_call *c, unsigned char dk[VAULT_KEY_BYTES])
+    __attribute__((warn_unused_result));
+
 /* {"id","email","createdAt"} of a user. */
 json_t *api_user_json(const struct store_user *u);
 /* ISO 8601 UTC string value of a Unix time. */

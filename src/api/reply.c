@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "core/log.h"
 #include "core/timefmt.h"
 
 void api_reply(struct api_call *c, unsigned status, json_t *obj)
@@ -78,6 +79,57 @@ int api_json_object_parse(const char *content_type, const char *body, size_t len
         return err_set(e, ERR_VALIDATION, "request body must be a JSON object");
     }
     *out = v;
+    return 0;
+}
+
+int api_body_string_opt(struct api_call *c, const char *field, size_t max_len, const char **out,
+                        size_t *len)
+{
+    json_t *v = json_object_get(c->body, field);
+    *out = NULL;
+    *len = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    return api_body_string(c, field, max_len, out, len);
+}
+
+int api_body_int(struct api_call *c, const char *field, long long min, long long max,
+                 long long def, long long *out)
+{
+    json_t *v = json_object_get(c->body, field);
+    *out = def;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v))
+        return api_fail(c, ERR_VALIDATION, "field '%s' must be an integer", field);
+    long long x = json_integer_value(v);
+    if (x < min || x > max)
+        return api_fail(c, ERR_VALIDATION, "field '%s' must be from %lld to %lld", field, min, max);
+    *out = x;
+    return 0;
+}
+
+int api_body_bool(struct api_call *c, const char *field, bool def, bool *out)
+{
+    json_t *v = json_object_get(c->body, field);
+    *out = def;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return api_fail(c, ERR_VALIDATION, "field '%s' must be true or false", field);
+    *out = json_is_true(v);
+    return 0;
+}
+
+int api_user_data_key(struct api_call *c, unsigned char dk[VAULT_KEY_BYTES])
+{
+    const struct store_user *u = &c->session.user;
+    if (vault_user_key_unwrap(c->app->keys, u->id, u->data_key, u->data_key_len, u->data_key_id,
+                              dk) != 0) {
+        log_error("req=%s user %s: data key does not open (master key %s)", c->req->request_id,
+                  u->id, u->data_key_id);
+        return api_fail(c, ERR_INTERNAL, "internal error");
+    }
     return 0;
 }
 
