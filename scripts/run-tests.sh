@@ -3,6 +3,7 @@
 #   1. normal build (gcc, hardened): cmocka unit tests, black-box tests (node)
 #   2. sanitizer build (clang, ASan+UBSan): the same unit and black-box tests
 #   3. libFuzzer targets: a short run of each over its seed corpus
+#   plus static checks first: layering rules (scripts/check-layers.sh) and cppcheck
 # Logs of each suite go to build/test-logs/. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -85,9 +86,25 @@ fuzz_suite() {
     done
 }
 
+# Layering rules and cppcheck, one test each.
+static_suite() {
+    note "static checks"
+    local name
+    for name in layers cppcheck; do
+        local cmd=(scripts/check-layers.sh)
+        [ "$name" = cppcheck ] && cmd=(make --no-print-directory -s lint)
+        if "${cmd[@]}" >"$LOGS/static-$name.log" 2>&1; then
+            passed=$((passed + 1)); printf '   %-24s ok\n' "$name"
+        else
+            failed=$((failed + 1)); printf '   %-24s FAILED\n' "$name"; tail -20 "$LOGS/static-$name.log"
+        fi
+    done
+}
+
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
+static_suite
 unit_suite normal build
 blackbox_suite normal build/passagent
 

@@ -107,6 +107,7 @@ int accounts_login(struct store *st, const char *email, const char *pw, size_t p
                    int64_t now, struct account_session *out, struct err *e)
 {
     struct store_user u;
+    memset(&u, 0, sizeof(u));
     int rc = store_user_by_email(st, email, &u);
     if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return accounts_store_err(rc, e);
