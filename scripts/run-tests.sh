@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every suite and sums them into one closing line "N passed, N failed".
 #   1. normal build (gcc, hardened): cmocka unit tests, black-box tests (node)
+#      on SQLite, then the black-box tests again on a throw-away PostgreSQL
 #   2. sanitizer build (clang, ASan+UBSan): the same unit and black-box tests
 #   3. libFuzzer targets: a short run of each over its seed corpus
 #   plus static checks first: layering rules (scripts/check-layers.sh) and cppcheck
@@ -107,6 +108,16 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 static_suite
 unit_suite normal build
 blackbox_suite normal build/passagent
+
+pg_dir="$PWD/build/pg-test"
+tests/peers/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true
+rm -rf "$pg_dir"
+if pg_admin=$(tests/peers/pg-cluster.sh start "$pg_dir" 2>"$LOGS/pg-cluster.log"); then
+    trap 'tests/peers/pg-cluster.sh stop "$pg_dir"' EXIT
+    PASSAGENT_TEST_PG_ADMIN="$pg_admin" blackbox_suite postgres build/passagent
+else
+    echo "could not start PostgreSQL: see $LOGS/pg-cluster.log"; failed=$((failed + 1))
+fi
 
 unit_suite asan build-asan
 rm -rf build-asan/server-reports && mkdir -p build-asan/server-reports

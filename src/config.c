@@ -18,7 +18,8 @@ struct setting {
 static const struct setting settings[] = {
     {"--listen", "PASSAGENT_LISTEN", "host:port to serve on (default 127.0.0.1:3000)"},
     {"--data-dir", "PASSAGENT_DATA_DIR", "data directory (default ./data)"},
-    {"--db", "PASSAGENT_DB", "database URL: sqlite:PATH (default sqlite:DATA_DIR/passagent.db)"},
+    {"--db", "PASSAGENT_DB",
+     "sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB (default sqlite:DATA_DIR/passagent.db)"},
     {"--public-url", "PASSAGENT_PUBLIC_URL",
      "URL users reach this server at (default http://LISTEN); https enables Secure cookies"},
     {NULL, "PASSAGENT_MASTER_KEY", "master key: 64 hex digits or base64 of 32 bytes"},
@@ -194,9 +195,13 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
     v = setting_value(fv, S_DB);
     if (v == NULL)
         snprintf(cfg->db_url, sizeof(cfg->db_url), "sqlite:%s/passagent.db", cfg->data_dir);
-    else if (strncmp(v, "sqlite:", 7) != 0 || v[7] == '\0' ||
+    else if (!((strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0') ||
+               strncmp(v, "postgres://", 11) == 0 || strncmp(v, "postgresql://", 13) == 0) ||
              strlen(v) >= sizeof(cfg->db_url))
-        return err_set(e, ERR_INTERNAL, "PASSAGENT_DB: expected sqlite:PATH, got '%.64s'", v);
+        return err_set(e, ERR_INTERNAL,
+                       "PASSAGENT_DB: expected sqlite:PATH or postgres://USER@HOST/DB, got a "
+                       "'%.*s:' URL",
+                       (int)(strcspn(v, ":") > 16 ? 16 : strcspn(v, ":")), v);
     else
         snprintf(cfg->db_url, sizeof(cfg->db_url), "%s", v);
     v = setting_value(fv, S_PUBLIC_URL);

@@ -41,6 +41,9 @@ struct db_driver {
     /* target is the URL minus its scheme. */
     int (*connect)(const char *target, struct db_conn **out, struct err *e);
     void (*disconnect)(struct db_conn **c);
+    /* false once the connection failed: the pool drops it instead of
+     * reusing it. */
+    bool (*healthy)(const struct db_conn *c);
     /* Runs statement id; *changes (may be NULL) gets the rows changed.
      * Returns a store_rc. */
     int (*exec)(struct db_conn *c, enum sql_id id, const struct db_val *params, size_t nparams,
@@ -53,5 +56,6 @@ struct db_driver {
 };
 
 extern const struct db_driver db_driver_sqlite;
+extern const struct db_driver db_driver_postgres;
 
 #endif

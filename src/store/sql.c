@@ -81,6 +81,10 @@ const size_t sql_migration_count = sizeof(sql_migrations) / sizeof(sql_migration
 static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
     [SQL_PING] = {"SELECT 1", "SELECT 1"},
 
+    /* Instances starting together must not migrate twice. SQLite's
+     * BEGIN IMMEDIATE already serialises; PostgreSQL takes an advisory lock
+     * held until the migration transaction ends. */
+    [SQL_MIGRATION_LOCK] = {"SELECT 1", "SELECT pg_advisory_xact_lock(7261536)"},
     [SQL_MIGRATION_TABLE] =
         {"CREATE TABLE IF NOT EXISTS schema_migrations ("
          " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",

@@ -88,6 +88,12 @@ static void sqlite_disconnect(struct db_conn **cp)
     *cp = NULL;
 }
 
+static bool sqlite_healthy(const struct db_conn *c)
+{
+    (void)c;
+    return true; /* a file: nothing to lose between requests */
+}
+
 static sqlite3_stmt *sqlite_stmt(struct db_conn *c, enum sql_id id)
 {
     if (c->stmts[id] == NULL) {
@@ -229,6 +235,7 @@ const struct db_driver db_driver_sqlite = {
     .dialect = SQL_SQLITE,
     .connect = sqlite_connect,
     .disconnect = sqlite_disconnect,
+    .healthy = sqlite_healthy,
     .exec = sqlite_exec,
     .script = sqlite_script,
     .begin = sqlite_begin,

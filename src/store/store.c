@@ -53,6 +53,14 @@ static int pool_acquire(struct store *st, struct db_conn **out)
 
 static void pool_release(struct store *st, struct db_conn *c)
 {
+    if (!st->drv->healthy(c)) { /* lost: drop it, the next acquire reconnects */
+        st->drv->disconnect(&c);
+        pthread_mutex_lock(&st->lock);
+        st->nopen--;
+        pthread_cond_signal(&st->freed);
+        pthread_mutex_unlock(&st->lock);
+        return;
+    }
     pthread_mutex_lock(&st->lock);
     st->idle[st->nidle++] = c;
     pthread_cond_signal(&st->freed);
@@ -146,6 +154,8 @@ static int store_migrate(struct store *st, struct err *e)
     int64_t current = 0;
     int rc = d->begin(c);
     if (rc == STORE_OK)
+        rc = d->exec(c, SQL_MIGRATION_LOCK, NULL, 0, NULL, NULL, NULL);
+    if (rc == STORE_OK)
         rc = d->exec(c, SQL_MIGRATION_TABLE, NULL, 0, NULL, NULL, NULL);
     if (rc == STORE_OK)
         rc = d->exec(c, SQL_MIGRATION_CURRENT, NULL, 0, row_int64, &current, NULL);
@@ -175,9 +185,13 @@ int store_open(const char *url, struct store **out, struct err *e)
     if (strncmp(url, "sqlite:", 7) == 0) {
         drv = &db_driver_sqlite;
         target = url + 7;
+    } else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        drv = &db_driver_postgres;
+        target = url; /* libpq takes the whole URI */
     }
     if (drv == NULL || target == NULL || *target == '\0')
-        return err_set(e, ERR_INTERNAL, "PASSAGENT_DB must look like sqlite:PATH");
+        return err_set(e, ERR_INTERNAL,
+                       "PASSAGENT_DB must look like sqlite:PATH or postgres://USER@HOST/DB");
     struct store *st = calloc(1, sizeof(*st));
     if (st == NULL || (st->target = strdup(target)) == NULL) {
         free(st);

@@ -60,14 +60,15 @@ struct store_integration {
     int64_t connected_at;
 };
 
-/* Opens the database named by url ("sqlite:PATH") and applies pending
+/* Opens the database named by url ("sqlite:PATH" or "postgres://...") and
+ * applies pending
  * migrations inside one transaction. *out is owned by the caller. */
 int store_open(const char *url, struct store **out, struct err *e)
     __attribute__((warn_unused_result));
 /* Closes every pooled connection; NULLs *st. Callers must have stopped
  * using it (after the HTTP server has stopped). */
 void store_close(struct store **st);
-/* Name of the backend: "sqlite". */
+/* Name of the backend: "sqlite" or "postgres". */
 const char *store_backend(const struct store *st);
 
 /* Answers STORE_OK when the database answers a trivial query. */

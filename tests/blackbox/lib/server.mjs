@@ -2,7 +2,7 @@
 // Node built-ins only. Starts real `passagent serve` processes on free ports
 // with throw-away data directories and talks to them over HTTP.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -83,7 +83,28 @@ export function runCli(args, { env = {}, timeoutMs = 10000 * SLOW } = {}) {
   });
 }
 
+// With PASSAGENT_TEST_PG_ADMIN (an admin URL of a throw-away PostgreSQL
+// cluster, set by scripts/run-tests.sh), every data dir gets its own
+// database, named after the dir so that a restart on it finds its data.
+const PG_ADMIN = process.env.PASSAGENT_TEST_PG_ADMIN || '';
+export const BACKEND = PG_ADMIN ? 'postgres' : 'sqlite';
+
+function pgDatabaseFor(dataDir) {
+  const name = 'pa_' + path.basename(dataDir).toLowerCase().replace(/[^a-z0-9]/g, '_');
+  const r = spawnSync('psql', [PG_ADMIN, '-qAtc', `SELECT 1 FROM pg_database WHERE datname = '${name}'`],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  if (r.stdout.trim() !== '1') {
+    const c = spawnSync('psql', [PG_ADMIN, '-qc', `CREATE DATABASE "${name}"`], { encoding: 'utf8' });
+    if (c.status !== 0) throw new Error(`CREATE DATABASE failed: ${c.stderr}`);
+  }
+  const u = new URL(PG_ADMIN);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
 async function startOnce(port, dataDir, env) {
+  if (PG_ADMIN && !('PASSAGENT_DB' in env)) env = { ...env, PASSAGENT_DB: pgDatabaseFor(dataDir) };
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['serve'], {
     env: childEnv(
