@@ -1,6 +1,7 @@
 /* config.c — flags and environment into struct config, with clear errors. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ static const struct setting settings[] = {
      "default | off | auth=10/900,reveal=30/60,general=100/60 (count/seconds)"},
     {"--threads", "PASSAGENT_THREADS", "HTTP worker threads (default 2 x CPUs, at least 4)"},
     {"--log-level", "PASSAGENT_LOG_LEVEL", "debug | info | warn | error (default info)"},
+    {"--trusted-proxies", "PASSAGENT_TRUSTED_PROXIES",
+     "comma-separated proxy addresses whose X-Forwarded-For is believed (default none)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -172,7 +175,26 @@ static int parse_args(int argc, char **argv, struct config *cfg, const char **fl
 }
 
 enum { S_LISTEN, S_DATA_DIR, S_DB, S_PUBLIC_URL, S_KEY, S_KEY_PREV, S_KEY_FILE, S_RATE, S_THREADS,
-       S_LOG };
+       S_LOG, S_PROXIES };
+
+/* Each entry must be an IPv4 or IPv6 literal: a name would be resolved
+ * once and silently go stale. */
+static int parse_proxies(const char *text, struct config *cfg, struct err *e)
+{
+    if (strlen(text) >= sizeof(cfg->trusted_proxies))
+        return err_set(e, ERR_INTERNAL, "PASSAGENT_TRUSTED_PROXIES: list too long");
+    char copy[sizeof(cfg->trusted_proxies)];
+    snprintf(copy, sizeof(copy), "%s", text);
+    char *save = NULL;
+    for (char *ip = strtok_r(copy, ",", &save); ip; ip = strtok_r(NULL, ",", &save)) {
+        unsigned char bin[16];
+        if (inet_pton(AF_INET, ip, bin) != 1 && inet_pton(AF_INET6, ip, bin) != 1)
+            return err_set(e, ERR_INTERNAL,
+                           "PASSAGENT_TRUSTED_PROXIES: '%.64s' is not an IP address", ip);
+    }
+    snprintf(cfg->trusted_proxies, sizeof(cfg->trusted_proxies), "%s", text);
+    return 0;
+}
 
 int config_load(int argc, char **argv, struct config *cfg, struct err *e)
 {
@@ -226,6 +248,9 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
         return -1;
     v = setting_value(fv, S_LOG);
     if (v && parse_log_level(v, &cfg->log_level, e) != 0)
+        return -1;
+    v = setting_value(fv, S_PROXIES);
+    if (v && parse_proxies(v, cfg, e) != 0)
         return -1;
     return 0;
 }

@@ -32,6 +32,7 @@ struct config {
     struct rl_config rate_limits;
     unsigned threads;
     enum log_level log_level;
+    char trusted_proxies[512]; /* comma-separated IP literals, or "" */
 };
 
 /* Fills cfg from argv and the environment. */

@@ -156,7 +156,9 @@ int main(int argc, char **argv)
     if (auth_password_init(LIMIT_HASHES_IN_FLIGHT) != 0)
         die("cannot initialise libsodium");
 
-    struct app app = {.rate_limits = cfg.rate_limits, .secure_cookies = cfg.secure_cookies};
+    struct app app = {.rate_limits = cfg.rate_limits,
+                      .secure_cookies = cfg.secure_cookies,
+                      .trusted_proxies = cfg.trusted_proxies};
     struct vault_keyring_source ks = {
         .key_text = cfg.master_key,
         .previous_text = cfg.master_key_previous,

@@ -24,6 +24,7 @@ struct app {
     struct vault_keyring *keys;
     struct rl_config rate_limits;
     bool secure_cookies; /* public URL is https */
+    const char *trusted_proxies; /* comma-separated IPs; "" for none */
 };
 
 struct api_call {
@@ -45,6 +46,10 @@ extern const struct route api_routes[];
 extern const size_t api_route_count;
 void api_dispatch(void *app, const struct route *route, struct http_request *req,
                   struct http_response *resp);
+
+/* The client's address: the peer, or for a request from a trusted proxy the
+ * nearest X-Forwarded-For hop that is not itself a trusted proxy. */
+void api_client_address(const struct api_call *c, char *out, size_t outsz);
 
 /* Replies. api_fail* return -1 for `return api_fail(...)`. */
 void api_reply(struct api_call *c, unsigned status, json_t *obj);

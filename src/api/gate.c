@@ -3,6 +3,7 @@
  * handler runs (after Redis's central command gate): session, CSRF, rate
  * limit, JSON body. A handler only does its own work.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,45 @@ static int gate_csrf(struct api_call *c)
     return 0;
 }
 
+static bool proxy_trusted(const char *list, const char *ip, size_t ip_len)
+{
+    size_t n = strlen(list);
+    for (size_t i = 0; i < n;) {
+        size_t len = strcspn(list + i, ",");
+        if (len == ip_len && memcmp(list + i, ip, ip_len) == 0)
+            return true;
+        i += len + 1;
+    }
+    return false;
+}
+
+void api_client_address(const struct api_call *c, char *out, size_t outsz)
+{
+    const char *peer = c->req->client_ip;
+    const char *xff = c->req->header(c->req, "X-Forwarded-For");
+    snprintf(out, outsz, "%s", peer);
+    if (xff == NULL || !proxy_trusted(c->app->trusted_proxies, peer, strlen(peer)))
+        return;
+    /* Walk from the right: each hop was appended by the proxy before it. */
+    size_t end = strlen(xff);
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        size_t a = start, b = end;
+        while (a < b && (xff[a] == ' ' || xff[a] == '\t'))
+            a++;
+        while (b > a && (xff[b - 1] == ' ' || xff[b - 1] == '\t'))
+            b--;
+        if (b > a && b - a < outsz) {
+            snprintf(out, outsz, "%.*s", (int)(b - a), xff + a);
+            if (!proxy_trusted(c->app->trusted_proxies, xff + a, b - a))
+                return;
+        }
+        end = start ? start - 1 : 0;
+    }
+}
+
 static int gate_rate_limit(struct api_call *c)
 {
     char subject[STORE_ID_LEN + 80];
@@ -61,8 +101,12 @@ static int gate_rate_limit(struct api_call *c)
         return 0;
     if (c->authenticated && cls != RL_AUTH)
         snprintf(subject, sizeof(subject), "user:%s", c->session.user.id);
-    else
-        snprintf(subject, sizeof(subject), "ip:%s", c->req->client_ip);
+    else {
+        char ip[64];
+        api_client_address(c, ip, sizeof(ip));
+        log_sanitize(subject + 3, sizeof(subject) - 3, ip, strlen(ip));
+        memcpy(subject, "ip:", 3);
+    }
     unsigned retry = 0;
     int rc = rl_hit(c->app->store, &c->app->rate_limits, cls, subject, c->now, &retry);
     if (rc == 0)

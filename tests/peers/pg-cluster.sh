@@ -3,6 +3,7 @@
 # password (SCRAM) authentication so the password path is exercised.
 #   pg-cluster.sh start DIR   prints the admin URL on stdout
 #   pg-cluster.sh stop DIR
+#   pg-cluster.sh pause DIR / resume DIR   stop and start it again, same port
 # initdb refuses to run as root, so the cluster runs as the postgres user.
 set -euo pipefail
 cmd=${1:?usage: $0 start|stop DIR}
@@ -22,14 +23,19 @@ start)
     as_pg "$bin/initdb" -D "$dir/data" -U passagent --pwfile="$dir/pwfile" \
         --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --no-locale >"$dir/initdb.log" 2>&1
     rm -f "$dir/pwfile"
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" \
-        start >/dev/null
+    printf '%s' "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" >"$dir/opts"
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/opts")" start >/dev/null
     echo "postgres://passagent:$password@127.0.0.1:$port/postgres"
+    ;;
+pause)
+    as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/opts")" start >/dev/null
     ;;
 stop)
     [ -d "$dir/data" ] && as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     ;;
 *)
-    echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac
