@@ -14,24 +14,44 @@ DURATION=${BENCH_SECONDS:-10}
 CONNS=64
 work=$(mktemp -d)
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+pg_dir=$(mktemp -d /tmp/passagent-bench-pg-XXXXXX); nginx_prefix="$work/nginx"
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    [ -f "$nginx_prefix/nginx.pid" ] && kill "$(cat "$nginx_prefix/nginx.pid")" 2>/dev/null
+    tests/peers/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1
+    rm -rf "$work" "$pg_dir"
+}
+trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
               node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-start_server() { # $1 = rate-limit setting
+# launch NAME RATE_LIMITS [extra env...]: starts an instance, sets port and pid.
+launch() {
+    local name=$1 limits=$2; shift 2
     port=$(free_port)
-    rm -rf "$work/data"
-    PASSAGENT_LISTEN="127.0.0.1:$port" PASSAGENT_DATA_DIR="$work/data" PASSAGENT_RATE_LIMITS="$1" \
-        PASSAGENT_LOG_LEVEL=warn "$BIN" serve >"$work/server.log" 2>&1 &
+    rm -rf "$work/$name"
+    env PASSAGENT_LISTEN="127.0.0.1:$port" PASSAGENT_DATA_DIR="$work/$name" PASSAGENT_RATE_LIMITS="$limits" \
+        PASSAGENT_LOG_LEVEL=warn "$@" "$BIN" serve >"$work/$name.log" 2>&1 &
     pid=$!
-    for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-    token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
-        -d '{"email":"bench@example.com","password":"bench-password-1"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-    [ -n "$token" ] || { echo "bench: could not register"; cat "$work/server.log"; exit 1; }
+    pids+=("$pid")
+    for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
+    echo "bench: instance $name did not start"; cat "$work/$name.log"; exit 1
 }
-stop_server() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+register() { # base URL -> token
+    curl -fs -X POST "$1/api/auth/register" -H 'Content-Type: application/json' \
+        -d "{\"email\":\"bench$RANDOM$RANDOM@example.com\",\"password\":\"bench-password-1\"}" |
+        sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+pids=()
+start_server() { # $1 = rate-limit setting
+    launch sqlite "$1"
+    token=$(register "http://127.0.0.1:$port")
+    [ -n "$token" ] || { echo "bench: could not register"; exit 1; }
+}
+stop_all() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; pids=(); pid=""; }
+stop_server() { stop_all; }
 
 rps() { # url [header]
     local out
@@ -57,6 +77,33 @@ start_server off
 auth_off=$(rps "http://127.0.0.1:$port/api/user-integrations" "Authorization: Bearer $token")
 stop_server
 
+# ---- scale-out: PostgreSQL, one instance and two behind nginx ----
+raised="auth=1000000/60,reveal=1000000/60,general=1000000000/60"
+admin=$(tests/peers/pg-cluster.sh start "$pg_dir")
+pgdb() { psql "$admin" -qc "CREATE DATABASE $1" && echo "${admin%/postgres}/$1"; }
+key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+db=$(pgdb bench_one)
+launch pg1 "$raised" PASSAGENT_DB="$db" PASSAGENT_MASTER_KEY="$key"
+token=$(register "http://127.0.0.1:$port")
+pg_one=$(rps "http://127.0.0.1:$port/api/user-integrations" "Authorization: Bearer $token")
+stop_all
+
+db=$(pgdb bench_two)
+launch pgA "$raised" PASSAGENT_DB="$db" PASSAGENT_MASTER_KEY="$key"; portA=$port
+launch pgB "$raised" PASSAGENT_DB="$db" PASSAGENT_MASTER_KEY="$key"; portB=$port
+lbport=$(free_port)
+mkdir -p "$nginx_prefix"
+sed -e "s|@PREFIX@|$nginx_prefix|g" -e "s|@LISTEN@|127.0.0.1:$lbport|" \
+    -e "s|@UPSTREAMS@|server 127.0.0.1:$portA; server 127.0.0.1:$portB;|" \
+    deploy/nginx.conf.template >"$nginx_prefix/nginx.conf"
+nginx -p "$nginx_prefix" -c "$nginx_prefix/nginx.conf" &
+pids+=("$!")
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$lbport/healthz" >/dev/null && break; sleep 0.1; done
+token=$(register "http://127.0.0.1:$lbport")
+pg_two=$(rps "http://127.0.0.1:$lbport/api/user-integrations" "Authorization: Bearer $token")
+stop_all
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 printf '%-58s %10s\n' "measure" "value"
 printf '%-58s %10d\n' "GET /healthz (trivial, unauthenticated) req/s" "$trivial"
@@ -66,3 +113,6 @@ printf '%-58s %10s\n' "ratio authenticated/trivial, limits on (target >= 0.5)" "
 printf '%-58s %10s\n' "ratio authenticated/trivial, limits off" "$(ratio "$auth_off" "$trivial")"
 printf '%-58s %10s\n' "RSS idle, MiB (target <= 16)" "$(awk -v k="$idle" 'BEGIN{printf "%.1f", k/1024}')"
 printf '%-58s %10s\n' "RSS under $CONNS connections, MiB" "$(awk -v k="$busy" 'BEGIN{printf "%.1f", k/1024}')"
+printf '%-58s %10d\n' "GET /api/user-integrations, PostgreSQL, 1 instance, req/s" "$pg_one"
+printf '%-58s %10d\n' "GET /api/user-integrations, PostgreSQL, 2 behind nginx, req/s" "$pg_two"
+echo "(all instances, nginx, PostgreSQL and wrk share the same $(nproc) cores)"

@@ -109,11 +109,11 @@ static_suite
 unit_suite normal build
 blackbox_suite normal build/passagent
 
-pg_dir="$PWD/build/pg-test"
-tests/peers/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true
-rm -rf "$pg_dir"
+# Under /tmp: the postgres user must reach it, and a clone may sit in a
+# private directory such as /root.
+pg_dir=$(mktemp -d /tmp/passagent-pg-XXXXXX)
 if pg_admin=$(tests/peers/pg-cluster.sh start "$pg_dir" 2>"$LOGS/pg-cluster.log"); then
-    trap 'tests/peers/pg-cluster.sh stop "$pg_dir"' EXIT
+    trap 'tests/peers/pg-cluster.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
     PASSAGENT_TEST_PG_ADMIN="$pg_admin" blackbox_suite postgres build/passagent
 else
     echo "could not start PostgreSQL: see $LOGS/pg-cluster.log"; failed=$((failed + 1))

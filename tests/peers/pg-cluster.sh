@@ -16,6 +16,10 @@ start)
     mkdir -p "$dir"
     chmod 755 "$dir"
     [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
+    if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$dir"; then
+        echo "pg-cluster: user postgres cannot reach $dir (a parent directory is private); use a directory under /tmp" >&2
+        exit 1
+    fi
     port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
     password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
     printf '%s\n' "$password" >"$dir/pwfile"

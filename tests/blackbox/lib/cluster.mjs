@@ -17,7 +17,8 @@ function run(args) {
 
 /** Starts a cluster of its own; returns {admin, dbUrl(name), pause(), resume(), stop()}. */
 export function startPostgres() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passagent-pg-'));
+  // Under /tmp itself: the postgres user must be able to reach the directory.
+  const dir = fs.mkdtempSync('/tmp/passagent-pg-');
   const admin = run(['start', dir]);
   return {
     admin,
