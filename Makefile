@@ -71,7 +71,6 @@ fuzz: $(FUZZ_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@mkdir -p data
 	PASSAGENT_LISTEN=$${PASSAGENT_LISTEN:-127.0.0.1:3000} PASSAGENT_DATA_DIR=$${PASSAGENT_DATA_DIR:-./data} \
 	  ./build/passagent serve
 

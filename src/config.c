@@ -29,8 +29,10 @@ static const struct setting settings[] = {
      "master key file (default DATA_DIR/master.key, created 0600 on first start)"},
     {"--rate-limits", "PASSAGENT_RATE_LIMITS",
      "default | off | auth=10/900,reveal=30/60,general=100/60 (count/seconds)"},
-    {"--threads", "PASSAGENT_THREADS", "HTTP worker threads (default 2 x CPUs, at least 4)"},
+    {"--threads", "PASSAGENT_THREADS", "HTTP worker threads (default 2 x CPUs, at least 8)"},
     {"--log-level", "PASSAGENT_LOG_LEVEL", "debug | info | warn | error (default info)"},
+    {"--max-connections-per-ip", "PASSAGENT_MAX_CONNECTIONS_PER_IP",
+     "open connections one address may hold (default 128; raise behind a proxy)"},
     {"--trusted-proxies", "PASSAGENT_TRUSTED_PROXIES",
      "comma-separated proxy addresses whose X-Forwarded-For is believed (default none)"},
 };
@@ -175,7 +177,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, const char **fl
 }
 
 enum { S_LISTEN, S_DATA_DIR, S_DB, S_PUBLIC_URL, S_KEY, S_KEY_PREV, S_KEY_FILE, S_RATE, S_THREADS,
-       S_LOG, S_PROXIES };
+       S_LOG, S_PER_IP, S_PROXIES };
 
 /* Each entry must be an IPv4 or IPv6 literal: a name would be resolved
  * once and silently go stale. */
@@ -243,11 +245,18 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
         return -1;
     v = setting_value(fv, S_THREADS);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->threads = (ncpu > 2) ? (unsigned)ncpu * 2 : 4;
+    /* At least 8: Argon2 may hold LIMIT_HASHES_IN_FLIGHT + LIMIT_HASHES_WAITING
+     * workers, and the rest must keep serving everything else. */
+    cfg->threads = (ncpu > 4) ? (unsigned)ncpu * 2 : 8;
     if (v && parse_small_uint("PASSAGENT_THREADS", v, 256, &cfg->threads, e) != 0)
         return -1;
     v = setting_value(fv, S_LOG);
     if (v && parse_log_level(v, &cfg->log_level, e) != 0)
+        return -1;
+    cfg->max_connections_per_ip = LIMIT_CONNECTIONS_PER_IP;
+    v = setting_value(fv, S_PER_IP);
+    if (v && parse_small_uint("PASSAGENT_MAX_CONNECTIONS_PER_IP", v, LIMIT_CONNECTIONS,
+                              &cfg->max_connections_per_ip, e) != 0)
         return -1;
     v = setting_value(fv, S_PROXIES);
     if (v && parse_proxies(v, cfg, e) != 0)

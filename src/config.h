@@ -31,6 +31,7 @@ struct config {
     bool master_key_file_default; /* created on first start when missing */
     struct rl_config rate_limits;
     unsigned threads;
+    unsigned max_connections_per_ip;
     enum log_level log_level;
     char trusted_proxies[512]; /* comma-separated IP literals, or "" */
 };

@@ -6,8 +6,11 @@
  * in-flight requests finish, stop housekeeping, close the database.
  */
 #include <errno.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -70,6 +73,51 @@ static void housekeeping_stop(struct housekeeping *hk)
     pthread_join(hk->thread, NULL);
 }
 
+/* ---- start-up checks ---- */
+
+struct key_check {
+    struct vault_keyring *keys;
+    char missing[STORE_KEY_ID_MAX + 1];
+};
+
+static int key_id_known(void *ctx, const char *key_id)
+{
+    struct key_check *kc = ctx;
+    if (vault_keyring_has(kc->keys, key_id))
+        return 0;
+    snprintf(kc->missing, sizeof(kc->missing), "%s", key_id);
+    return 1;
+}
+
+/* Refuses to serve a database whose user keys were wrapped under a master
+ * key we do not hold: a wrong or lost key would otherwise go unnoticed
+ * until someone's secrets failed to open. */
+static void check_master_key(struct app *app)
+{
+    struct key_check kc = {.keys = app->keys};
+    if (store_user_key_ids(app->store, key_id_known, &kc) != STORE_OK)
+        die("cannot read user keys from the database");
+    if (kc.missing[0]) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "the database holds user keys under master key %s, which is not configured "
+                 "(wrong PASSAGENT_MASTER_KEY or key file?)",
+                 kc.missing);
+        die(msg);
+    }
+}
+
+/* JSON bodies carry passwords: free what jansson allocated wiped. */
+static void *json_alloc(size_t n) { return malloc(n); }
+
+static void json_free_wiped(void *p)
+{
+    if (p) {
+        sodium_memzero(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
 /* ---- commands ---- */
 
 static int serve(const struct config *cfg, struct app *app)
@@ -86,6 +134,7 @@ static int serve(const struct config *cfg, struct app *app)
         .addr = (const struct sockaddr *)&cfg->listen_addr,
         .addr_len = cfg->listen_addr_len,
         .threads = cfg->threads,
+        .max_connections_per_ip = cfg->max_connections_per_ip,
         .routes = api_routes,
         .nroutes = api_route_count,
         .dispatch = api_dispatch,
@@ -148,12 +197,16 @@ int main(int argc, char **argv)
     }
     log_set_level(cfg.log_level);
     umask(077); /* database, key file and everything else: owner only */
+    struct stat dst;
     if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
         char msg[1200];
         snprintf(msg, sizeof(msg), "PASSAGENT_DATA_DIR: cannot create %s", cfg.data_dir);
         die(msg);
     }
-    if (auth_password_init(LIMIT_HASHES_IN_FLIGHT) != 0)
+    if (stat(cfg.data_dir, &dst) == 0 && (dst.st_mode & 077) && chmod(cfg.data_dir, 0700) == 0)
+        log_warn("data directory %s was open to others; set to mode 0700", cfg.data_dir);
+    json_set_alloc_funcs(json_alloc, json_free_wiped);
+    if (auth_password_init(LIMIT_HASHES_IN_FLIGHT, LIMIT_HASHES_WAITING) != 0)
         die("cannot initialise libsodium");
 
     struct app app = {.rate_limits = cfg.rate_limits,
@@ -170,6 +223,8 @@ int main(int argc, char **argv)
     if (store_open(cfg.db_url, &app.store, &e) != 0)
         die(e.msg);
 
+    if (cfg.command == CMD_SERVE)
+        check_master_key(&app);
     int rc = (cfg.command == CMD_ROTATE_MASTER_KEY) ? rotate(&cfg, &app) : serve(&cfg, &app);
     store_close(&app.store);
     vault_keyring_destroy(&app.keys);

@@ -58,8 +58,8 @@ int api_fail(struct api_call *c, enum err_kind kind, const char *fmt, ...)
 int api_fail_err(struct api_call *c, const struct err *e);
 
 /* Parses a request body as one JSON object (duplicate keys, invalid UTF-8
- * and NUL escapes refused). content_type may be NULL; anything but
- * application/json is ERR_UNSUPPORTED_MEDIA. Messages give the position of a
+ * and NUL escapes refused). content_type may be NULL (refused, as is
+ * anything but application/json, with ERR_UNSUPPORTED_MEDIA). Messages give the position of a
  * syntax error, never the text near it: that text may be a password.
  * On success *out is a new reference the caller releases. */
 int api_json_object_parse(const char *content_type, const char *body, size_t len, json_t **out,

@@ -23,6 +23,14 @@ static void reply_session(struct api_call *c, unsigned status, struct account_se
     sodium_memzero(s->token, sizeof(s->token));
 }
 
+/* A busy or unavailable answer tells the client when to come back. */
+static void fail_account(struct api_call *c, const struct err *e)
+{
+    if (e->kind == ERR_UNAVAILABLE)
+        http_response_header(c->resp, "Retry-After", "1");
+    api_fail_err(c, e);
+}
+
 /* Reads and checks {"email","password"}. */
 static int read_credentials(struct api_call *c, char email[STORE_EMAIL_MAX + 1],
                             const char **pw, size_t *pw_len)
@@ -30,7 +38,7 @@ static int read_credentials(struct api_call *c, char email[STORE_EMAIL_MAX + 1],
     const char *raw;
     size_t raw_len;
     struct err e;
-    if (api_body_string(c, "email", LIMIT_EMAIL_LEN + 64, &raw, &raw_len) != 0 ||
+    if (api_body_string(c, "email", LIMIT_EMAIL_LEN, &raw, &raw_len) != 0 ||
         api_body_string(c, "password", LIMIT_BODY_SMALL, pw, pw_len) != 0)
         return -1;
     if (accounts_email_normalize(raw, raw_len, email, &e) != 0)
@@ -48,7 +56,7 @@ void api_auth_register(struct api_call *c)
     if (read_credentials(c, email, &pw, &pw_len) != 0)
         return;
     if (accounts_register(c->app->store, c->app->keys, email, pw, pw_len, c->now, &s, &e) != 0) {
-        api_fail_err(c, &e);
+        fail_account(c, &e);
         return;
     }
     reply_session(c, 201, &s);
@@ -82,7 +90,7 @@ void api_auth_login(struct api_call *c)
         return;
     }
     if (accounts_login(c->app->store, email, pw, pw_len, c->now, &s, &e) != 0) {
-        api_fail_err(c, &e);
+        fail_account(c, &e);
         return;
     }
     reply_session(c, 200, &s);

@@ -66,7 +66,9 @@ int api_json_object_parse(const char *content_type, const char *body, size_t len
 {
     json_error_t jerr;
     *out = NULL;
-    if (content_type && !media_type_is_json(content_type))
+    /* Required, not just checked when present: a cross-site page can send a
+     * body without a Content-Type and without a CORS preflight. */
+    if (content_type == NULL || !media_type_is_json(content_type))
         return err_set(e, ERR_UNSUPPORTED_MEDIA, "Content-Type must be application/json");
     if (len == 0)
         return err_set(e, ERR_VALIDATION, "request body must be a JSON object");

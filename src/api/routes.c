@@ -20,9 +20,11 @@ const struct route api_routes[] = {
      LIMIT_BODY_SMALL},
     {HTTP_POST, "/api/auth/login", api_auth_login, ROUTE_CSRF_EXEMPT | JSON, RL_AUTH,
      LIMIT_BODY_SMALL},
-    {HTTP_POST, "/api/auth/logout", api_auth_logout, AUTH | CSRF, RL_GENERAL, LIMIT_BODY_SMALL},
+    /* Not rate limited: a user over the general limit must still be able to
+     * fetch a CSRF token and log out. Both are cheap. */
+    {HTTP_POST, "/api/auth/logout", api_auth_logout, AUTH | CSRF, RL_NONE, LIMIT_BODY_SMALL},
     {HTTP_GET, "/api/auth/session", api_auth_session, AUTH, RL_GENERAL, 0},
-    {HTTP_GET, "/api/auth/csrf-token", api_auth_csrf, AUTH, RL_GENERAL, 0},
+    {HTTP_GET, "/api/auth/csrf-token", api_auth_csrf, AUTH, RL_NONE, 0},
 
     {HTTP_GET, "/api/user-integrations", api_integrations_list, AUTH, RL_GENERAL, 0},
 

@@ -8,13 +8,21 @@
 #include "auth/password.h"
 #include "core/ids.h"
 #include "core/limits.h"
+#include "core/log.h"
 
 int accounts_store_err(int store_rc, struct err *e)
 {
     if (store_rc == STORE_UNAVAILABLE)
         return err_set_code(e, ERR_UNAVAILABLE, "DATABASE_UNAVAILABLE",
                             "the database is unavailable; try again shortly");
+    log_error("store call failed unexpectedly (store_rc %d)", store_rc);
     return err_set(e, ERR_INTERNAL, "internal error");
+}
+
+static int accounts_busy(struct err *e)
+{
+    return err_set_code(e, ERR_UNAVAILABLE, "SERVER_BUSY",
+                        "too many sign-ins at once; try again in a second");
 }
 
 int accounts_email_normalize(const char *in, size_t len, char out[STORE_EMAIL_MAX + 1],
@@ -74,6 +82,20 @@ static int session_open(struct store *st, const struct store_user *u, int64_t no
     return 0;
 }
 
+/* Wraps a fresh data key for u under the current primary master key. */
+static int user_key_wrap(struct vault_keyring *kr, struct store_user *u)
+{
+    unsigned char dk[VAULT_KEY_BYTES];
+    char key_id[VAULT_KEY_ID_CHARS + 1];
+    int rc = vault_user_key_new(kr, u->id, dk, u->data_key, key_id);
+    sodium_memzero(dk, sizeof(dk)); /* unwrapped again on demand */
+    u->data_key_len = VAULT_WRAPPED_BYTES;
+    snprintf(u->data_key_id, sizeof(u->data_key_id), "%s", key_id);
+    return rc;
+}
+
+#define REGISTER_ATTEMPTS 3
+
 int accounts_register(struct store *st, struct vault_keyring *kr, const char *email,
                       const char *pw, size_t pw_len, int64_t now, struct account_session *out,
                       struct err *e)
@@ -85,22 +107,36 @@ int accounts_register(struct store *st, struct vault_keyring *kr, const char *em
     id_uuid4(u.id);
     snprintf(u.email, sizeof(u.email), "%s", email);
     u.created_at = now;
-    if (auth_password_hash(pw, pw_len, u.password_hash) != 0)
+    int hashed = auth_password_hash(pw, pw_len, u.password_hash);
+    if (hashed == AUTH_PASSWORD_BUSY)
+        return accounts_busy(e);
+    if (hashed != 0)
         return err_set(e, ERR_INTERNAL, "internal error");
-    unsigned char dk[VAULT_KEY_BYTES];
-    char key_id[VAULT_KEY_ID_CHARS + 1];
-    int rc = vault_user_key_new(kr, u.id, dk, u.data_key, key_id);
-    sodium_memzero(dk, sizeof(dk)); /* used later, unwrapped on demand */
-    if (rc != 0)
-        return err_set(e, ERR_INTERNAL, "internal error");
-    u.data_key_len = VAULT_WRAPPED_BYTES;
-    snprintf(u.data_key_id, sizeof(u.data_key_id), "%s", key_id);
-    rc = store_user_insert(st, &u);
+    unsigned char hash[AUTH_TOKEN_HASH_BYTES];
+    auth_token_new(out->token, hash);
+    out->expires_at = now + LIMIT_SESSION_TTL_S;
+    /* A rotation may retire the master key between wrapping and inserting:
+     * the insert then writes nothing and we wrap again under the new key. */
+    int rc = STORE_NOT_FOUND;
+    for (int i = 0; i < REGISTER_ATTEMPTS && rc == STORE_NOT_FOUND; i++) {
+        if (user_key_wrap(kr, &u) != 0)
+            return err_set(e, ERR_INTERNAL, "internal error");
+        rc = store_user_create(st, &u, hash, now, out->expires_at);
+    }
+    if (rc != STORE_OK)
+        sodium_memzero(out->token, sizeof(out->token));
     if (rc == STORE_CONFLICT)
         return err_set(e, ERR_CONFLICT, "an account with this e-mail already exists");
+    if (rc == STORE_NOT_FOUND) {
+        log_error("register: master key %s is retired; this instance needs the new master key",
+                  u.data_key_id);
+        return err_set_code(e, ERR_UNAVAILABLE, "MASTER_KEY_RETIRED",
+                            "the server's master key is being rotated; try again shortly");
+    }
     if (rc != STORE_OK)
         return accounts_store_err(rc, e);
-    return session_open(st, &u, now, out, e);
+    out->user = u;
+    return 0;
 }
 
 int accounts_login(struct store *st, const char *email, const char *pw, size_t pw_len,
@@ -113,6 +149,8 @@ int accounts_login(struct store *st, const char *email, const char *pw, size_t p
         return accounts_store_err(rc, e);
     /* Unknown accounts verify against a dummy hash: same cost, same answer. */
     int ok = auth_password_verify(rc == STORE_OK ? u.password_hash : NULL, pw, pw_len);
+    if (ok == AUTH_PASSWORD_BUSY)
+        return accounts_busy(e);
     if (ok != 0)
         return err_set(e, ERR_UNAUTHORIZED, "invalid e-mail or password");
     return session_open(st, &u, now, out, e);

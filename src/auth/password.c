@@ -2,6 +2,7 @@
 #include "auth/password.h"
 
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -9,12 +10,15 @@
 #define PW_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
 
 static sem_t pw_slots;
+static atomic_uint pw_queued; /* running or waiting */
+static unsigned pw_queue_max;
 static char pw_dummy_hash[AUTH_HASH_MAX];
 
-int auth_password_init(unsigned max_in_flight)
+int auth_password_init(unsigned max_in_flight, unsigned max_waiting)
 {
     if (sodium_init() < 0 || max_in_flight == 0)
         return -1;
+    pw_queue_max = max_in_flight + max_waiting;
     if (sem_init(&pw_slots, 0, max_in_flight) != 0)
         return -1;
     /* A real hash of a random password, same parameters as real accounts. */
@@ -25,24 +29,39 @@ int auth_password_init(unsigned max_in_flight)
     return rc;
 }
 
-static void slot_take(void)
+/* Takes a hashing slot, waiting if needed; refuses when the queue is full
+ * so that a login flood cannot hold every HTTP worker thread. */
+static int slot_take(void)
 {
+    if (atomic_fetch_add(&pw_queued, 1) >= pw_queue_max) {
+        atomic_fetch_sub(&pw_queued, 1);
+        return AUTH_PASSWORD_BUSY;
+    }
     while (sem_wait(&pw_slots) != 0)
         ; /* EINTR: try again */
+    return 0;
+}
+
+static void slot_give(void)
+{
+    sem_post(&pw_slots);
+    atomic_fetch_sub(&pw_queued, 1);
 }
 
 int auth_password_hash(const char *pw, size_t len, char out[AUTH_HASH_MAX])
 {
-    slot_take();
+    if (slot_take() != 0)
+        return AUTH_PASSWORD_BUSY;
     int rc = crypto_pwhash_str(out, pw, len, PW_OPS, PW_MEM);
-    sem_post(&pw_slots);
+    slot_give();
     return rc == 0 ? 0 : -1;
 }
 
 int auth_password_verify(const char *hash, const char *pw, size_t len)
 {
-    slot_take();
+    if (slot_take() != 0)
+        return AUTH_PASSWORD_BUSY;
     int rc = crypto_pwhash_str_verify(hash ? hash : pw_dummy_hash, pw, len);
-    sem_post(&pw_slots);
+    slot_give();
     return (hash != NULL && rc == 0) ? 0 : -1;
 }

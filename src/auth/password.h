@@ -11,14 +11,20 @@
 
 #define AUTH_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
 
-/* Call once at start, before any hash. Returns -1 if libsodium cannot start. */
-int auth_password_init(unsigned max_in_flight) __attribute__((warn_unused_result));
+/* Call once at start, before any hash: at most max_in_flight hashes run at
+ * once and at most max_waiting more wait for a turn. Returns -1 if
+ * libsodium cannot start. */
+int auth_password_init(unsigned max_in_flight, unsigned max_waiting)
+    __attribute__((warn_unused_result));
 
-/* Hashes pw[0..len) into out (NUL-terminated). */
+#define AUTH_PASSWORD_BUSY (-2) /* the queue is full: answer 503, retry soon */
+
+/* Hashes pw[0..len) into out (NUL-terminated). AUTH_PASSWORD_BUSY when
+ * too many hashes are queued already. */
 int auth_password_hash(const char *pw, size_t len, char out[AUTH_HASH_MAX])
     __attribute__((warn_unused_result));
 
-/* 0 when pw matches hash, -1 otherwise. A NULL hash verifies against a fixed
+/* 0 when pw matches hash, -1 otherwise, AUTH_PASSWORD_BUSY when queued out. A NULL hash verifies against a fixed
  * dummy hash and always fails: unknown accounts cost the same time. */
 int auth_password_verify(const char *hash, const char *pw, size_t len)
     __attribute__((warn_unused_result));

@@ -13,6 +13,7 @@
 #define LIMIT_HEADER_COOKIE 8192u
 #define LIMIT_JSON_DEPTH 32u
 #define LIMIT_CONNECTIONS 1024u
+#define LIMIT_CONNECTIONS_PER_IP 128u /* behind a proxy, raise PASSAGENT_MAX_CONNECTIONS_PER_IP */
 #define LIMIT_CONNECTION_TIMEOUT_S 30u
 #define LIMIT_SHUTDOWN_GRACE_S 10u
 
@@ -22,6 +23,7 @@
 #define LIMIT_PASSWORD_MAX_BYTES 256u
 #define LIMIT_SESSION_TTL_S (7 * 24 * 3600)
 #define LIMIT_HASHES_IN_FLIGHT 2u /* Argon2id runs at once (64 MiB each) */
+#define LIMIT_HASHES_WAITING 4u   /* more queued than this: 503 SERVER_BUSY */
 
 /* Store */
 #define LIMIT_DB_POOL 8u

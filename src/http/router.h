@@ -26,7 +26,7 @@ struct route {
     route_handler_fn handler;
     unsigned flags;
     int rate_class;    /* enum rl_class */
-    size_t body_limit; /* bytes; 0 = no body accepted */
+    size_t body_limit; /* bytes; 0 = LIMIT_BODY_SMALL */
 };
 
 enum route_match_rc { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };

@@ -35,8 +35,11 @@ struct http_server {
     unsigned id_prefix;
 };
 
-/* Per-request state, owned by libmicrohttpd's con_cls slot. */
+/* Per-request state, owned by libmicrohttpd's con_cls slot. It is created
+ * by the URI log callback, which alone sees the raw request target. */
 struct request_ctx {
+    int begun;
+    int bad_target; /* the raw target holds an encoded NUL */
     int64_t started_ms;
     const struct route *route;
     enum route_match_rc match;
@@ -122,19 +125,21 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, struct request_c
 
 /* First callback: allocate the context, match the route, check the size. */
 static enum MHD_Result request_begin(struct http_server *srv, struct MHD_Connection *conn,
-                                     const char *url, const char *method, void **con_cls)
+                                     const char *url, const char *method,
+                                     struct request_ctx *rc)
 {
-    struct request_ctx *rc = calloc(1, sizeof(*rc));
-    if (rc == NULL)
-        return MHD_NO;
-    *con_cls = rc;
-    atomic_fetch_add(&srv->in_flight, 1);
+    rc->begun = 1;
     rc->started_ms = time_mono_ms();
     snprintf(rc->request_id, sizeof(rc->request_id), "%08x%08llx", srv->id_prefix,
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) & 0xffffffffULL));
     log_sanitize(rc->log_method, sizeof(rc->log_method), method, strlen(method));
     log_sanitize(rc->log_path, sizeof(rc->log_path), url, strlen(url));
     enum http_method m = http_method_parse(method);
+    /* libmicrohttpd decodes the path: "%00" would silently cut it short. */
+    if (rc->bad_target) {
+        rc->match = ROUTE_NO_PATH;
+        return queue_error(conn, rc, ERR_VALIDATION, "the request target contains a NUL byte");
+    }
     rc->match = strlen(url) > LIMIT_URL_LEN
                     ? ROUTE_NO_PATH
                     : router_match(srv->cfg.routes, srv->cfg.nroutes, m, url, &rc->route,
@@ -215,8 +220,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct http_server *srv = cls;
     struct request_ctx *rc = *con_cls;
-    if (rc == NULL)
-        return request_begin(srv, conn, url, method, con_cls);
+    if (rc == NULL) /* the URI callback could not allocate */
+        return MHD_NO;
+    if (!rc->begun)
+        return request_begin(srv, conn, url, method, rc);
     if (rc->status != 0) /* already answered (early 413) */ {
         *upload_data_size = 0;
         return MHD_YES;
@@ -224,6 +231,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size != 0)
         return request_body(rc, upload_data, upload_data_size);
     return request_end(srv, conn, url, method, rc);
+}
+
+/* First word on a request, before anything is decoded: allocate its state
+ * and look at the raw target for an encoded NUL. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)conn;
+    struct http_server *srv = cls;
+    struct request_ctx *rc = calloc(1, sizeof(*rc));
+    if (rc == NULL)
+        return NULL;
+    atomic_fetch_add(&srv->in_flight, 1);
+    rc->bad_target = strcasestr(uri, "%00") != NULL;
+    return rc;
 }
 
 /* Last word on a request: free it and write its one log line. */
@@ -235,7 +256,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request_ctx *rc = *con_cls;
     if (rc == NULL)
         return;
-    int64_t ms = time_mono_ms() - rc->started_ms;
+    int64_t ms = rc->begun ? time_mono_ms() - rc->started_ms : 0;
     if (rc->status)
         log_info("req=%s %s %s %u %lldms", rc->request_id, rc->log_method, rc->log_path,
                  rc->status, (long long)ms);
@@ -301,7 +322,8 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)LIMIT_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)LIMIT_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections_per_ip, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         close(srv->listen_fd);
         free(srv);

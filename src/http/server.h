@@ -18,6 +18,7 @@ struct http_server_config {
     const struct sockaddr *addr; /* where to listen */
     socklen_t addr_len;
     unsigned threads;
+    unsigned max_connections_per_ip; /* 0: no per-address cap */
     const struct route *routes; /* borrowed; must outlive the server */
     size_t nroutes;
     http_dispatch_fn dispatch;

@@ -72,6 +72,18 @@ const struct sql_migration sql_migrations[] = {
              "  updated_at BIGINT NOT NULL,"
              "  UNIQUE (user_id, provider));",
      }},
+    {2,
+     {
+         /* Master keys that rotate-master-key has retired: a user row may not
+          * be written under them any more (the fence that makes rotation
+          * safe against registrations in flight). */
+         [SQL_SQLITE] = "CREATE TABLE retired_master_keys ("
+                        "  key_id TEXT PRIMARY KEY,"
+                        "  retired_at INTEGER NOT NULL);",
+         [SQL_POSTGRES] = "CREATE TABLE retired_master_keys ("
+                          "  key_id TEXT PRIMARY KEY,"
+                          "  retired_at BIGINT NOT NULL);",
+     }},
 };
 
 const size_t sql_migration_count = sizeof(sql_migrations) / sizeof(sql_migrations[0]);
@@ -95,11 +107,22 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
     [SQL_MIGRATION_RECORD] = {"INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
                               "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)"},
 
+    /* Inserts nothing when the data key is wrapped under a retired master
+     * key: the caller re-wraps under the current key and tries again. */
     [SQL_USER_INSERT] =
         {"INSERT INTO users (id, email, password_hash, data_key, data_key_id, created_at)"
-         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         " SELECT ?1, ?2, ?3, ?4, ?5, ?6"
+         " WHERE NOT EXISTS (SELECT 1 FROM retired_master_keys WHERE key_id = ?5)",
          "INSERT INTO users (id, email, password_hash, data_key, data_key_id, created_at)"
-         " VALUES ($1, $2, $3, $4, $5, $6)"},
+         " SELECT $1::text, $2::text, $3::text, $4::bytea, $5::text, $6::bigint"
+         " WHERE NOT EXISTS (SELECT 1 FROM retired_master_keys WHERE key_id = $5::text)"},
+    [SQL_USER_KEY_IDS] = {"SELECT DISTINCT data_key_id FROM users",
+                          "SELECT DISTINCT data_key_id FROM users"},
+    [SQL_MASTER_KEY_RETIRE] =
+        {"INSERT INTO retired_master_keys (key_id, retired_at) VALUES (?1, ?2)"
+         " ON CONFLICT (key_id) DO NOTHING",
+         "INSERT INTO retired_master_keys (key_id, retired_at) VALUES ($1, $2)"
+         " ON CONFLICT (key_id) DO NOTHING"},
     [SQL_USER_BY_EMAIL] =
         {"SELECT id, email, password_hash, data_key, data_key_id, created_at"
          " FROM users WHERE email = ?1",

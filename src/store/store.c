@@ -27,7 +27,10 @@ struct store {
 
 /* ---- pool ---- */
 
-static int pool_acquire(struct store *st, struct db_conn **out)
+/* Borrows a connection, opening one when none is idle and the pool has
+ * room; waits otherwise. A failed connect is described in *e when given,
+ * else logged. */
+static int pool_acquire_e(struct store *st, struct db_conn **out, struct err *e)
 {
     pthread_mutex_lock(&st->lock);
     while (st->nidle == 0 && st->nopen >= LIMIT_DB_POOL)
@@ -39,9 +42,10 @@ static int pool_acquire(struct store *st, struct db_conn **out)
     }
     st->nopen++; /* reserve the slot, connect outside the lock */
     pthread_mutex_unlock(&st->lock);
-    struct err e;
-    if (st->drv->connect(st->target, out, &e) != 0) {
-        log_error("database connect failed: %s", e.msg);
+    struct err local;
+    if (st->drv->connect(st->target, out, e ? e : &local) != 0) {
+        if (e == NULL)
+            log_error("database connect failed: %s", local.msg);
         pthread_mutex_lock(&st->lock);
         st->nopen--;
         pthread_cond_signal(&st->freed);
@@ -49,6 +53,11 @@ static int pool_acquire(struct store *st, struct db_conn **out)
         return STORE_UNAVAILABLE;
     }
     return STORE_OK;
+}
+
+static int pool_acquire(struct store *st, struct db_conn **out)
+{
+    return pool_acquire_e(st, out, NULL);
 }
 
 static void pool_release(struct store *st, struct db_conn *c)
@@ -148,8 +157,8 @@ static int found_rc(int rc, int found)
 static int store_migrate(struct store *st, struct err *e)
 {
     struct db_conn *c;
-    if (pool_acquire(st, &c) != STORE_OK)
-        return err_set(e, ERR_UNAVAILABLE, "cannot connect to the database");
+    if (pool_acquire_e(st, &c, e) != STORE_OK)
+        return -1;
     const struct db_driver *d = st->drv;
     int64_t current = 0;
     int rc = d->begin(c);
@@ -233,15 +242,62 @@ int store_ping(struct store *st)
 
 /* ---- users ---- */
 
-int store_user_insert(struct store *st, const struct store_user *u)
+int store_user_create(struct store *st, const struct store_user *u,
+                      const unsigned char session_hash[STORE_TOKEN_HASH_BYTES],
+                      int64_t created_at, int64_t expires_at)
 {
-    struct db_val p[] = {DB_TEXT(u->id),
-                         DB_TEXT(u->email),
-                         DB_TEXT(u->password_hash),
-                         DB_BLOB(u->data_key, u->data_key_len),
-                         DB_TEXT(u->data_key_id),
-                         DB_INT(u->created_at)};
-    return store_exec(st, SQL_USER_INSERT, p, NPARAMS(p), NULL, NULL, NULL);
+    struct db_val pu[] = {DB_TEXT(u->id),
+                          DB_TEXT(u->email),
+                          DB_TEXT(u->password_hash),
+                          DB_BLOB(u->data_key, u->data_key_len),
+                          DB_TEXT(u->data_key_id),
+                          DB_INT(u->created_at)};
+    struct db_val ps[] = {DB_BLOB(session_hash, STORE_TOKEN_HASH_BYTES), DB_TEXT(u->id),
+                          DB_INT(created_at), DB_INT(expires_at)};
+    struct db_conn *c;
+    int64_t inserted = 0;
+    int rc = pool_acquire(st, &c);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st->drv->begin(c);
+    if (rc == STORE_OK)
+        rc = st->drv->exec(c, SQL_USER_INSERT, pu, NPARAMS(pu), NULL, NULL, &inserted);
+    if (rc == STORE_OK && inserted == 0)
+        rc = STORE_NOT_FOUND; /* fenced: the key is retired */
+    if (rc == STORE_OK)
+        rc = st->drv->exec(c, SQL_SESSION_INSERT, ps, NPARAMS(ps), NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = st->drv->commit(c);
+    else
+        st->drv->rollback(c);
+    pool_release(st, c);
+    return rc;
+}
+
+struct key_ids_visit {
+    store_key_id_fn fn;
+    void *ctx;
+};
+
+static int row_key_id(void *ctx, const struct db_val *cols, size_t ncols)
+{
+    struct key_ids_visit *v = ctx;
+    char id[STORE_KEY_ID_MAX + 1];
+    if (ncols < 1 || col_text(&cols[0], id, sizeof(id)) != 0)
+        return 1;
+    return v->fn(v->ctx, id);
+}
+
+int store_user_key_ids(struct store *st, store_key_id_fn fn, void *ctx)
+{
+    struct key_ids_visit v = {fn, ctx};
+    return store_exec(st, SQL_USER_KEY_IDS, NULL, 0, row_key_id, &v, NULL);
+}
+
+int store_master_key_retire(struct store *st, const char *key_id, int64_t now)
+{
+    struct db_val p[] = {DB_TEXT(key_id), DB_INT(now)};
+    return store_exec(st, SQL_MASTER_KEY_RETIRE, p, NPARAMS(p), NULL, NULL, NULL);
 }
 
 int store_user_by_email(struct store *st, const char *email, struct store_user *out)

@@ -74,8 +74,12 @@ const char *store_backend(const struct store *st);
 /* Answers STORE_OK when the database answers a trivial query. */
 int store_ping(struct store *st);
 
-/* Users. user_insert answers STORE_CONFLICT for a taken e-mail. */
-int store_user_insert(struct store *st, const struct store_user *u);
+/* Creates a user and its first session in one transaction: both or
+ * neither. STORE_CONFLICT for a taken e-mail; STORE_NOT_FOUND when the data
+ * key is wrapped under a retired master key (re-wrap and try again). */
+int store_user_create(struct store *st, const struct store_user *u,
+                      const unsigned char session_hash[STORE_TOKEN_HASH_BYTES],
+                      int64_t created_at, int64_t expires_at);
 int store_user_by_email(struct store *st, const char *email, struct store_user *out);
 
 /* Visits users whose data key was not wrapped by key_id, id > after_id,
@@ -87,6 +91,15 @@ int store_users_not_under_key(struct store *st, const char *key_id, const char *
  * STORE_NOT_FOUND when someone else changed it first. */
 int store_user_rewrap(struct store *st, const char *user_id, const char *old_key_id,
                       const unsigned char *wrapped, size_t wrapped_len, const char *new_key_id);
+
+/* Visits each distinct master key id that user data keys are wrapped under
+ * (a start-up check that the configured master key fits the database). */
+typedef int (*store_key_id_fn)(void *ctx, const char *key_id);
+int store_user_key_ids(struct store *st, store_key_id_fn fn, void *ctx);
+
+/* Records a master key as retired: from then on no user row can be
+ * written under it. */
+int store_master_key_retire(struct store *st, const char *key_id, int64_t now);
 
 /* Sessions, looked up by the hash of their token only. */
 int store_session_insert(struct store *st, const unsigned char hash[STORE_TOKEN_HASH_BYTES],

@@ -340,6 +340,25 @@ static void keyring_primary(struct vault_keyring *kr, unsigned char mk[VAULT_KEY
     pthread_mutex_unlock(&kr->lock);
 }
 
+size_t vault_keyring_previous_ids(struct vault_keyring *kr,
+                                  char ids[VAULT_MAX_KEYS][VAULT_KEY_ID_CHARS + 1])
+{
+    pthread_mutex_lock(&kr->lock);
+    size_t n = kr->nkeys ? kr->nkeys - 1 : 0;
+    for (size_t i = 0; i < n; i++)
+        memcpy(ids[i], kr->keys[i + 1].id, VAULT_KEY_ID_CHARS + 1);
+    pthread_mutex_unlock(&kr->lock);
+    return n;
+}
+
+bool vault_keyring_has(struct vault_keyring *kr, const char *key_id)
+{
+    unsigned char k[VAULT_KEY_BYTES];
+    int found = keyring_find(kr, key_id, k);
+    sodium_memzero(k, sizeof(k));
+    return found == 0;
+}
+
 static void wrap_ad(const char *user_id, const char *key_id, unsigned char *ad, size_t *ad_len)
 {
     /* "passagent/user-key/v1" NUL user_id NUL key_id; lengths are bounded by

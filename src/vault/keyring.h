@@ -73,5 +73,10 @@ int vault_keyring_rotate_file(struct vault_keyring *kr, struct err *e)
 int vault_keyring_drop_previous(struct vault_keyring *kr, struct err *e)
     __attribute__((warn_unused_result));
 bool vault_keyring_is_file(const struct vault_keyring *kr);
+/* Copies the ids of every key but the primary into ids; returns how many. */
+size_t vault_keyring_previous_ids(struct vault_keyring *kr,
+                                  char ids[VAULT_MAX_KEYS][VAULT_KEY_ID_CHARS + 1]);
+/* Whether a key with this id is in the ring (after noticing a changed file). */
+bool vault_keyring_has(struct vault_keyring *kr, const char *key_id);
 
 #endif

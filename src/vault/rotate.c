@@ -3,13 +3,11 @@
 #include "vault/rotate.h"
 
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "core/log.h"
 
 #define ROTATE_BATCH 100
-#define ROTATE_MAX_PASSES 5
-#define ROTATE_GRACE_S 2
 
 struct rotate_batch {
     struct store_user users[ROTATE_BATCH];
@@ -66,22 +64,22 @@ int vault_rotate(struct store *st, struct vault_keyring *kr, bool new_key,
     memset(out, 0, sizeof(*out));
     if (new_key && vault_keyring_rotate_file(kr, e) != 0)
         return -1;
-    /* Servers notice the new key file before their next wrap, but one may
-     * have wrapped a new user's key under the old key just before: pass
-     * again, after a grace period, until a pass finds nothing to do. */
     size_t seen = 0;
-    for (int pass = 0; pass < ROTATE_MAX_PASSES; pass++) {
-        size_t failed_before = out->failed;
-        if (rotate_pass(st, kr, out, &seen, e) != 0)
-            return -1;
-        if (out->failed != failed_before)
-            return 0; /* unreadable keys: keep the previous master keys */
-        if (seen == 0 && pass > 0)
-            break;
-        sleep(ROTATE_GRACE_S);
-    }
-    if (seen != 0)
-        return err_set(e, ERR_UNAVAILABLE, "users keep appearing under the previous key; "
-                                           "run rotate-master-key again");
+    if (rotate_pass(st, kr, out, &seen, e) != 0)
+        return -1;
+    if (out->failed)
+        return 0; /* unreadable keys: keep every previous master key */
+    /* Fence: from now on no user row can be written under a previous key
+     * (registrations in flight re-wrap under the primary and retry). Rows
+     * written before the fence are caught by the pass after it. */
+    char ids[VAULT_MAX_KEYS][VAULT_KEY_ID_CHARS + 1];
+    size_t nids = vault_keyring_previous_ids(kr, ids);
+    for (size_t i = 0; i < nids; i++)
+        if (store_master_key_retire(st, ids[i], time(NULL)) != STORE_OK)
+            return err_set(e, ERR_UNAVAILABLE, "database error while retiring the old key");
+    if (rotate_pass(st, kr, out, &seen, e) != 0)
+        return -1;
+    if (out->failed)
+        return 0;
     return vault_keyring_drop_previous(kr, e);
 }

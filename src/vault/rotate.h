@@ -3,7 +3,9 @@
  * under the primary master key. With a key file it first makes a new
  * primary (the file keeps the old key as previous until every user is
  * re-wrapped), so running servers keep reading throughout: they reload the
- * file when they meet the new key id.
+ * file when it changes. After a first pass the previous keys are recorded
+ * as retired in the database, which fences off registrations still wrapping
+ * under them; a second pass catches rows written before the fence.
  */
 #ifndef PASSAGENT_ROTATE_H
 #define PASSAGENT_ROTATE_H

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct err e;
     memset(&e, 0, sizeof(e));
     if (api_json_object_parse(ct, body, len, &obj, &e) == 0) {
-        if (obj == NULL || !json_is_object(obj) || (ct && strcmp(ct, "text/plain") == 0))
+        if (obj == NULL || !json_is_object(obj) || ct == NULL || strcmp(ct, "text/plain") == 0)
             abort();
         read_fields(obj);
         json_decref(obj);
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (obj != NULL)
             abort();
         if (e.kind == ERR_UNSUPPORTED_MEDIA) {
-            if (ct == NULL || strcmp(ct, "text/plain") != 0)
+            if (ct != NULL && strcmp(ct, "text/plain") != 0)
                 abort();
         } else if (e.kind != ERR_VALIDATION ||
                    (strncmp(e.msg, "malformed JSON at line ", 23) != 0 &&

@@ -512,7 +512,7 @@ static int group_setup(void **state)
     log_set_level((enum log_level)(LOG_ERROR + 1)); /* cmocka's output only */
     if (sodium_init() < 0)
         return -1;
-    return auth_password_init(2) == 0 ? 0 : -1; /* once: it sets up a semaphore */
+    return auth_password_init(2, 4) == 0 ? 0 : -1; /* once: it sets up a semaphore */
 }
 
 int main(void)

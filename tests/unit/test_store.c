@@ -19,6 +19,7 @@
 
 #include "auth/ratelimit.h"
 #include "core/log.h"
+#include "store/sql.h"
 #include "store/store.h"
 #include "vault/keyring.h"
 #include "vault/rotate.h"
@@ -30,6 +31,16 @@ struct fixture {
     char keyfile[128];
     struct store *st;
 };
+
+/* Creates a user with a throw-away first session (store_user_create makes
+ * both in one transaction). */
+static int user_create(struct store *st, const struct store_user *u)
+{
+    unsigned char h[STORE_TOKEN_HASH_BYTES];
+    randombytes_buf(h, sizeof(h));
+    /* Already expired, so it never counts among live sessions. */
+    return store_user_create(st, u, h, 0, 1);
+}
 
 static void remove_quietly(const char *dir, const char *name)
 {
@@ -114,19 +125,22 @@ static void test_open_migrates_once(void **state)
     struct fixture *f = *state;
     assert_string_equal(store_backend(f->st), "sqlite");
     assert_int_equal(store_ping(f->st), STORE_OK);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"), 1);
-    assert_int_equal(count_rows(f->db, "SELECT MAX(version) FROM schema_migrations"), 1);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"),
+                     (long)sql_migration_count);
+    assert_int_equal(count_rows(f->db, "SELECT MAX(version) FROM schema_migrations"),
+                     sql_migrations[sql_migration_count - 1].version);
 
     struct store_user u;
     user_make(&u, "11111111-0000-4000-8000-000000000001", "a@example.com", "k1");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     store_close(&f->st);
     assert_null(f->st);
 
     /* A second open finds nothing to do and keeps the data. */
     struct err e;
     assert_int_equal(store_open(f->url, &f->st, &e), 0);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"), 1);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"),
+                     (long)sql_migration_count);
     struct store_user got;
     assert_int_equal(store_user_by_email(f->st, "a@example.com", &got), STORE_OK);
     assert_string_equal(got.id, u.id);
@@ -138,9 +152,14 @@ static void test_open_bad_url(void **state)
     struct store *st = NULL;
     struct err e;
     memset(&e, 0, sizeof(e));
-    assert_int_equal(store_open("postgres://x", &st, &e), -1);
+    assert_int_equal(store_open("mysql://x", &st, &e), -1);
     assert_null(st);
     assert_non_null(strstr(e.msg, "sqlite:"));
+    /* A PostgreSQL URL nobody answers fails at once, naming the cause. */
+    assert_int_equal(store_open("postgres://nobody@127.0.0.1:1/none", &st, &e), -1);
+    assert_null(st);
+    assert_non_null(strstr(e.msg, "PostgreSQL"));
+    assert_null(strstr(e.msg, "nobody@")); /* the URL is not echoed */
     assert_int_equal(store_open("sqlite:", &st, &e), -1);
     assert_null(st);
     assert_int_equal(store_open("sqlite:/nonexistent-dir-passagent/x/t.db", &st, &e), -1);
@@ -152,7 +171,7 @@ static void test_user_insert_and_lookup(void **state)
     struct fixture *f = *state;
     struct store_user u, got;
     user_make(&u, "11111111-0000-4000-8000-000000000001", "a@example.com", "k1");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     memset(&got, 0xaa, sizeof(got));
     assert_int_equal(store_user_by_email(f->st, "a@example.com", &got), STORE_OK);
     assert_string_equal(got.id, u.id);
@@ -175,9 +194,9 @@ static void test_user_duplicates(void **state)
     user_make(&u, "11111111-0000-4000-8000-000000000001", "a@example.com", "k1");
     user_make(&dup_email, "11111111-0000-4000-8000-000000000002", "a@example.com", "k1");
     user_make(&dup_id, "11111111-0000-4000-8000-000000000001", "other@example.com", "k1");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
-    assert_int_equal(store_user_insert(f->st, &dup_email), STORE_CONFLICT);
-    assert_int_equal(store_user_insert(f->st, &dup_id), STORE_CONFLICT);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &dup_email), STORE_CONFLICT);
+    assert_int_equal(user_create(f->st, &dup_id), STORE_CONFLICT);
     /* The first one is untouched. */
     struct store_user got;
     assert_int_equal(store_user_by_email(f->st, "a@example.com", &got), STORE_OK);
@@ -190,7 +209,7 @@ static void test_sessions(void **state)
     struct fixture *f = *state;
     struct store_user u;
     user_make(&u, "11111111-0000-4000-8000-000000000001", "a@example.com", "k1");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     unsigned char h1[STORE_TOKEN_HASH_BYTES], h2[STORE_TOKEN_HASH_BYTES];
     hash_make(h1, 1);
     hash_make(h2, 2);
@@ -282,7 +301,7 @@ static void test_purge_expired(void **state)
     struct fixture *f = *state;
     struct store_user u;
     user_make(&u, "11111111-0000-4000-8000-000000000001", "a@example.com", "k1");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     unsigned char old[STORE_TOKEN_HASH_BYTES], live[STORE_TOKEN_HASH_BYTES];
     hash_make(old, 1);
     hash_make(live, 2);
@@ -323,7 +342,7 @@ static void test_integrations_empty(void **state)
     struct fixture *f = *state;
     struct store_user u;
     user_make(&u, "11111111-0000-4000-8000-000000000001", "a@example.com", "k1");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     int n = 0;
     assert_int_equal(store_integrations_list(f->st, u.id, count_integration, &n), STORE_OK);
     assert_int_equal(n, 0);
@@ -352,13 +371,13 @@ static void test_users_not_under_key_and_rewrap(void **state)
     struct store_user u;
     /* Inserted out of order: the visit is ordered by id. */
     user_make(&u, "33333333-0000-4000-8000-000000000000", "c@example.com", "old");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     user_make(&u, "11111111-0000-4000-8000-000000000000", "a@example.com", "old");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     user_make(&u, "22222222-0000-4000-8000-000000000000", "b@example.com", "old");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
     user_make(&u, "44444444-0000-4000-8000-000000000000", "d@example.com", "new");
-    assert_int_equal(store_user_insert(f->st, &u), STORE_OK);
+    assert_int_equal(user_create(f->st, &u), STORE_OK);
 
     struct visit v = {0};
     assert_int_equal(store_users_not_under_key(f->st, "new", "", 100, visit_user, &v), STORE_OK);
@@ -439,7 +458,7 @@ static void rot_users_insert(struct store *st, struct vault_keyring *kr, struct 
         assert_int_equal(vault_user_key_new(kr, u.id, users[i].dk, u.data_key, key_id), 0);
         u.data_key_len = VAULT_WRAPPED_BYTES;
         snprintf(u.data_key_id, sizeof(u.data_key_id), "%s", key_id);
-        assert_int_equal(store_user_insert(st, &u), STORE_OK);
+        assert_int_equal(user_create(st, &u), STORE_OK);
     }
 }
 
@@ -499,7 +518,32 @@ static void test_rotate_end_to_end(void **state)
     assert_int_equal(vault_rotate(f->st, kr, false, &rep, &e), 0);
     assert_int_equal(rep.rewrapped, 0);
     assert_int_equal(rep.failed, 0);
+
+    /* The fence: a registration that wrapped its key under the retired key
+     * before noticing the rotation writes nothing and must retry. */
+    struct store_user late;
+    user_make(&late, "22222222-0000-4000-8000-000000000009", "late@example.com", old_id);
+    assert_int_equal(user_create(f->st, &late), STORE_NOT_FOUND);
+    struct store_user got;
+    assert_int_equal(store_user_by_email(f->st, "late@example.com", &got), STORE_NOT_FOUND);
     vault_keyring_destroy(&kr);
+}
+
+/* A user and its first session are written together or not at all. */
+static void test_user_create_atomic(void **state)
+{
+    struct fixture *f = *state;
+    struct store_user a, b;
+    user_make(&a, "33333333-0000-4000-8000-000000000001", "a@example.com", "k1");
+    user_make(&b, "33333333-0000-4000-8000-000000000002", "b@example.com", "k1");
+    unsigned char h[STORE_TOKEN_HASH_BYTES];
+    memset(h, 7, sizeof(h));
+    assert_int_equal(store_user_create(f->st, &a, h, 0, 100), STORE_OK);
+    /* Same session hash: the session insert fails, so the user is not kept. */
+    assert_int_equal(store_user_create(f->st, &b, h, 0, 100), STORE_CONFLICT);
+    struct store_user got;
+    assert_int_equal(store_user_by_email(f->st, "b@example.com", &got), STORE_NOT_FOUND);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM users"), 1);
 }
 
 /* More users than one batch (100), and one key nothing can open: the
@@ -515,7 +559,7 @@ static void test_rotate_batches_and_failure(void **state)
     struct store_user bad;
     user_make(&bad, "ffffffff-0000-4000-8000-000000000000", "bad@example.com", "0123456789abcdef");
 
-    assert_int_equal(store_user_insert(f->st, &bad), STORE_OK);
+    assert_int_equal(user_create(f->st, &bad), STORE_OK);
 
     struct rotate_report rep;
     struct err e;
@@ -551,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_integrations_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users_not_under_key_and_rewrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotate_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_create_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotate_batches_and_failure, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
