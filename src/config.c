@@ -29,7 +29,7 @@ static const struct setting settings[] = {
      "master key file (default DATA_DIR/master.key, created 0600 on first start)"},
     {"--rate-limits", "PASSAGENT_RATE_LIMITS",
      "default | off | auth=10/900,reveal=30/60,general=100/60 (count/seconds)"},
-    {"--threads", "PASSAGENT_THREADS", "HTTP worker threads (default 2 x CPUs, at least 8)"},
+    {"--threads", "PASSAGENT_THREADS", "HTTP worker threads (default 2 x CPUs, at least 16)"},
     {"--log-level", "PASSAGENT_LOG_LEVEL", "debug | info | warn | error (default info)"},
     {"--max-connections-per-ip", "PASSAGENT_MAX_CONNECTIONS_PER_IP",
      "open connections one address may hold (default 128; raise behind a proxy)"},
@@ -245,9 +245,9 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
         return -1;
     v = setting_value(fv, S_THREADS);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    /* At least 8: Argon2 may hold LIMIT_HASHES_IN_FLIGHT + LIMIT_HASHES_WAITING
+    /* At least 16: Argon2 may hold LIMIT_HASHES_IN_FLIGHT + LIMIT_HASHES_WAITING
      * workers, and the rest must keep serving everything else. */
-    cfg->threads = (ncpu > 4) ? (unsigned)ncpu * 2 : 8;
+    cfg->threads = (ncpu > 8) ? (unsigned)ncpu * 2 : 16;
     if (v && parse_small_uint("PASSAGENT_THREADS", v, 256, &cfg->threads, e) != 0)
         return -1;
     v = setting_value(fv, S_LOG);

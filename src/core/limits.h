@@ -23,7 +23,7 @@
 #define LIMIT_PASSWORD_MAX_BYTES 256u
 #define LIMIT_SESSION_TTL_S (7 * 24 * 3600)
 #define LIMIT_HASHES_IN_FLIGHT 2u /* Argon2id runs at once (64 MiB each) */
-#define LIMIT_HASHES_WAITING 4u   /* more queued than this: 503 SERVER_BUSY */
+#define LIMIT_HASHES_WAITING 8u   /* more queued than this: 503 SERVER_BUSY */
 
 /* Store */
 #define LIMIT_DB_POOL 8u
