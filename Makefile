@@ -1,7 +1,7 @@
 # passagent — build, run, test, bench.
 # `make` builds build/passagent; `make run` and `make test` first install what is missing.
 
-PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl
+PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl libcrypto libargon2
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 

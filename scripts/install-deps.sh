@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
-  libcurl4-openssl-dev libcmocka-dev
+  libcurl4-openssl-dev libcmocka-dev libssl-dev libargon2-dev
   curl wrk sqlite3 ca-certificates
 )
 
