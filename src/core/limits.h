@@ -37,6 +37,8 @@
 #define LIMIT_IMPORT_PASSWORD 1024u         /* Bitwarden export password */
 #define LIMIT_VAULT_PAGE_DEFAULT 1000u
 #define LIMIT_VAULT_PAGE_MAX 2000u
+#define LIMIT_IMPORT_KDF_MEMORY_MIB 256 /* Argon2id of a Bitwarden export */
+#define LIMIT_IMPORT_KDF_IN_FLIGHT 2u   /* export key derivations at once */
 #define LIMIT_MULTIPART_PARTS 8u
 #define LIMIT_MULTIPART_HEADER 4096u        /* one part's header block */
 

@@ -14,6 +14,7 @@
  */
 #include <argon2.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,40 @@
 #include "core/limits.h"
 #include "import/import.h"
 
+/* Bitwarden allows Argon2id up to 1 GiB; a server reading uploads takes
+ * at most LIMIT_IMPORT_KDF_MEMORY_MIB, and runs LIMIT_IMPORT_KDF_IN_FLIGHT
+ * derivations at once so a burst of uploads cannot exhaust memory. */
+#ifdef PASSAGENT_FUZZING
+#define KDF_MAX_ITER 2000 /* keep fuzzing fast */
+#define KDF_MAX_ARGON_ITER 2
+#define KDF_MAX_MEMORY_MIB 4
+#else
 #define KDF_MAX_ITER 2000000
-#define KDF_MAX_MEMORY_MIB 1024
+#define KDF_MAX_ARGON_ITER 16
+#define KDF_MAX_MEMORY_MIB LIMIT_IMPORT_KDF_MEMORY_MIB
+#endif
 #define KDF_MAX_PARALLEL 16
+
+static pthread_mutex_t kdf_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kdf_freed = PTHREAD_COND_INITIALIZER;
+static unsigned kdf_running;
+
+static void kdf_enter(void)
+{
+    pthread_mutex_lock(&kdf_lock);
+    while (kdf_running >= LIMIT_IMPORT_KDF_IN_FLIGHT)
+        pthread_cond_wait(&kdf_freed, &kdf_lock);
+    kdf_running++;
+    pthread_mutex_unlock(&kdf_lock);
+}
+
+static void kdf_leave(void)
+{
+    pthread_mutex_lock(&kdf_lock);
+    kdf_running--;
+    pthread_cond_signal(&kdf_freed);
+    pthread_mutex_unlock(&kdf_lock);
+}
 
 struct bw_keys {
     unsigned char enc[32];
@@ -53,16 +85,23 @@ static int derive(json_t *root, const char *pw, size_t pwlen, struct bw_keys *k,
         return err_set_code(e, ERR_VALIDATION, "BITWARDEN_KDF_UNSUPPORTED",
                             "the export's key derivation settings are missing or out of range");
     if (kdf == 0) {
+        kdf_enter();
         ok = PKCS5_PBKDF2_HMAC(pw, (int)pwlen, (const unsigned char *)salt, (int)strlen(salt),
                                (int)iter, EVP_sha256(), 32, key) == 1;
+        kdf_leave();
     } else if (kdf == 1) {
-        if (mem < 1 || mem > KDF_MAX_MEMORY_MIB || par < 1 || par > KDF_MAX_PARALLEL)
+        if (iter > KDF_MAX_ARGON_ITER || mem < 1 || mem > KDF_MAX_MEMORY_MIB || par < 1 ||
+            par > KDF_MAX_PARALLEL)
             return err_set_code(e, ERR_VALIDATION, "BITWARDEN_KDF_UNSUPPORTED",
-                                "the export's Argon2id settings are out of range");
+                                "the export's Argon2id settings are out of range (at most %d "
+                                "iterations and %d MiB)",
+                                KDF_MAX_ARGON_ITER, KDF_MAX_MEMORY_MIB);
         unsigned char s[32];
         crypto_hash_sha256(s, (const unsigned char *)salt, strlen(salt));
+        kdf_enter();
         ok = argon2id_hash_raw((uint32_t)iter, (uint32_t)(mem * 1024), (uint32_t)par, pw, pwlen,
                                s, sizeof(s), key, sizeof(key)) == ARGON2_OK;
+        kdf_leave();
     } else {
         return err_set_code(e, ERR_VALIDATION, "BITWARDEN_KDF_UNSUPPORTED",
                             "unknown kdfType in the Bitwarden export");
