@@ -66,6 +66,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libpassagent.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDEXTRA) -o $@ $< $(BUILD)/libpassagent.a $(PKG_LIBS)
 
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpassagent.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDEXTRA) -o $@ $< $(BUILD)/libpassagent.a $(PKG_LIBS)
+
 unit: $(UNIT_BIN)
 fuzz: $(FUZZ_BIN)
 
@@ -79,7 +83,7 @@ test: deps
 	@scripts/run-tests.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_csv
 	@bench/bench.sh
 
 format:
