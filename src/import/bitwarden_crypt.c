@@ -194,6 +194,8 @@ int import_bitwarden_decrypt(json_t *root, const char *password, size_t password
         sodium_memzero(check, check_len);
         free(check);
         rc = encstring_open(&k, json_string_value(json_object_get(root, "data")), out, out_len);
+        if (rc == -2) /* the password is right: the data itself was altered */
+            rc = -1;
     }
     sodium_memzero(&k, sizeof(k));
     if (rc == -2)
@@ -201,6 +203,6 @@ int import_bitwarden_decrypt(json_t *root, const char *password, size_t password
                             "wrong export password for this Bitwarden export");
     if (rc != 0)
         return err_set_code(e, ERR_VALIDATION, "IMPORT_PARSE_ERROR",
-                            "the Bitwarden export's encrypted data is malformed");
+                            "the Bitwarden export's encrypted data is malformed or damaged");
     return 0;
 }
