@@ -257,11 +257,30 @@ static bool truthy(const char *v)
            !strcasecmp(v, "y");
 }
 
-static const char *const onepassword_other[] = {
-    "secure note", "credit card", "identity", "software license", "bank account", "database",
-    "driver license", "email account", "membership", "outdoor license", "passport",
-    "reward program", "server", "social security number", "wireless router", "document",
-    "ssh key", "api credential", NULL};
+/* 1Password item kinds that are not logins, with the reason reported. */
+static const struct {
+    const char *type;
+    const char *reason;
+} onepassword_other[] = {
+    {"secure note", "secure note: not a login"},
+    {"credit card", "credit card: not a login"},
+    {"identity", "identity: not a login"},
+    {"bank account", "bank account: not a login"},
+    {"passport", "passport: not a login"},
+    {"driver license", "driver licence: not a login"},
+    {"social security number", "social security number: not a login"},
+    {"ssh key", "SSH key: not a login"},
+    {"software license", "1Password item that is not a login (Type column)"},
+    {"database", "1Password item that is not a login (Type column)"},
+    {"email account", "1Password item that is not a login (Type column)"},
+    {"membership", "1Password item that is not a login (Type column)"},
+    {"outdoor license", "1Password item that is not a login (Type column)"},
+    {"reward program", "1Password item that is not a login (Type column)"},
+    {"server", "1Password item that is not a login (Type column)"},
+    {"wireless router", "1Password item that is not a login (Type column)"},
+    {"document", "1Password item that is not a login (Type column)"},
+    {"api credential", "1Password item that is not a login (Type column)"},
+};
 
 /* Type routing per format; `type` is the row's type cell (may be ""). */
 static void route_entry(const struct csv_spec *s, struct import_entry *en, const char *type,
@@ -286,10 +305,10 @@ static void route_entry(const struct csv_spec *s, struct import_entry *en, const
         }
         break;
     case R_ONEPASSWORD:
-        for (const char *const *o = onepassword_other; *o; o++)
-            if (!strcasecmp(type, *o)) {
+        for (size_t i = 0; i < sizeof(onepassword_other) / sizeof(onepassword_other[0]); i++)
+            if (!strcasecmp(type, onepassword_other[i].type)) {
                 en->status = IMP_SKIPPED;
-                en->reason = "1Password item that is not a login (see its Type column)";
+                en->reason = onepassword_other[i].reason;
             }
         break;
     case R_TYPED:
@@ -412,6 +431,10 @@ static int record_entry(const struct csv_spec *s, const struct csv_table *t,
         lastpass_folder(en->tags);
     bool keep_empty;
     route_entry(s, en, type, &keep_empty);
+    if (s && s->route == R_ONEPASSWORD && en->status == IMP_LOGIN && type[0] &&
+        strcasecmp(type, "login") && strcasecmp(type, "password") &&
+        append_line(&en->tags, NULL, type) != 0)
+        goto oom;
     if (rec->flags & CSV_REC_AFTER_QUOTE) {
         en->status = IMP_FAILED;
         en->reason = "malformed quoting in this row (text after a closing quote): not imported";

@@ -255,6 +255,32 @@ describe('chosen entries keep their exact fields', () => {
     assert.equal((await listAll(srv, u)).length, 1);
   });
 
+  test('1Password 7 Mac: backslash-escaped plist tags, items routed by Type with their kind', async () => {
+    const { u, res } = await importFixture('1password/jslib-1p7-mac-multipleItems.csv');
+    assert.deepEqual(res.json.problems.map((p) => [p.line, p.reason]), [
+      [2, 'secure note: not a login'], [5, 'identity: not a login'], [10, 'credit card: not a login']]);
+    const e = await entryNamed(u, '1Password Account');
+    assert.deepEqual(e.tags, ['Starter Kit']);
+    assert.equal(e.username, 'email@bitwarden.com');
+    assert.equal(e.secret.password, "the account's password");
+  });
+
+  test('1Password 8: every value quoted, "false" favourites', async () => {
+    const { u } = await importFixture('1password/passimport-1password8.csv');
+    const e = await entryNamed(u, 'dpbx@afoqwdr.tx');
+    assert.equal(e.favorite, false);
+    assert.equal(e.secret.password, '9KVHnx:.S_S;cF`=CE@e\\p{v6');
+  });
+
+  test('Dashlane credentials: every row a login, extra usernames into notes, bare TOTP', async () => {
+    const { u } = await importFixture('dashlane/protonpass-dashlane-credentials.csv');
+    const e = await entryNamed(u, 'login with 2fa scanned from qr code');
+    assert.deepEqual(e.secret, { password: 'pass', notes: 'username2: john2', totp: 'RL3FRZ5V3EBM7T4ZMGJWGO43MQSTTMIT' });
+    const q = await entryNamed(u, 'password with comma , and quote "');
+    assert.equal(q.secret.password, 'password,"comma"');
+    assert.equal(q.url, 'https://example.com/comma,');
+  });
+
   test('generic JSON: escapes and Unicode kept; a null name is derived from the URL', async () => {
     const { u } = await importFixture('json/synthetic-array-basic.json');
     const e = await entryNamed(u, 'Unicode é日本');
