@@ -1,7 +1,7 @@
 # passagent — build, run, test, bench.
 # `make` builds build/passagent; `make run` and `make test` first install what is missing.
 
-PKGS     := libmicrohttpd jansson libsodium sqlite3 libpq libcurl
+PKGS     := libmicrohttpd jansson libsodium sqlite3 libpq libcurl libcrypto libargon2
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -66,6 +66,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libpassagent.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDEXTRA) -o $@ $< $(BUILD)/libpassagent.a $(PKG_LIBS)
 
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpassagent.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDEXTRA) -o $@ $< $(BUILD)/libpassagent.a $(PKG_LIBS)
+
 unit: $(UNIT_BIN)
 fuzz: $(FUZZ_BIN)
 
@@ -78,7 +82,7 @@ test: deps
 	@scripts/run-tests.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_csv
 	@bench/bench.sh
 
 format:

@@ -77,6 +77,31 @@ start_server off
 auth_off=$(rps "http://127.0.0.1:$port/api/user-integrations" "Authorization: Bearer $token")
 stop_server
 
+# ---- Password import (issue 5): end to end over HTTP, and raw CSV parsing.
+# Each run imports a generated Chrome CSV for a fresh user (so nothing is a
+# duplicate); the figure is the median of IMPORT_RUNS runs of curl's total
+# time for POST /api/passwords/import (upload, parse, seal, one transaction).
+IMPORT_RUNS=${IMPORT_RUNS:-7}
+chrome_csv() { # rows
+    awk -v n="$1" 'BEGIN { print "name,url,username,password,note";
+        for (i = 0; i < n; i++) printf "site%d,https://site%d.example/login,user%d,pw-%d-%d,note %d\n", i, i, i, i, n, i }'
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+import_ms() { # rows -> median milliseconds
+    local rows=$1 file="$work/import-$1.json"
+    chrome_csv "$rows" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.stringify({format:"chrome",data:s})))' >"$file"
+    for r in $(seq "$IMPORT_RUNS"); do
+        local tok csrf
+        tok=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
+            -d "{\"email\":\"imp$rows-$r@example.com\",\"password\":\"bench-password-1\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+        csrf=$(curl -fs "http://127.0.0.1:$port/api/auth/csrf-token" -H "Authorization: Bearer $tok" | sed -n 's/.*"csrfToken":"\([^"]*\)".*/\1/p')
+        curl -fs -o "$work/import-reply" -w '%{time_total}\n' -X POST "http://127.0.0.1:$port/api/passwords/import" \
+            -H "Authorization: Bearer $tok" -H "x-csrf-token: $csrf" -H 'Content-Type: application/json' \
+            --data-binary "@$file"
+        grep -q "\"imported\":$rows" "$work/import-reply" || { echo "bench: import of $rows failed: $(head -c 300 "$work/import-reply")" >&2; exit 1; }
+    done | awk '{ printf "%.1f\n", $1 * 1000 }' | median
+}
+
 # ---- scale-out: PostgreSQL, one instance and two behind nginx ----
 raised="auth=1000000/60,reveal=1000000/60,general=1000000000/60"
 admin=$(tests/peers/pg-cluster.sh start "$pg_dir")
@@ -87,6 +112,7 @@ db=$(pgdb bench_one)
 launch pg1 "$raised" PASSAGENT_DB="$db" PASSAGENT_MASTER_KEY="$key"
 token=$(register "http://127.0.0.1:$port")
 pg_one=$(rps "http://127.0.0.1:$port/api/user-integrations" "Authorization: Bearer $token")
+pg_ms5000=$(import_ms 5000)
 stop_all
 
 db=$(pgdb bench_two)
@@ -102,6 +128,8 @@ pids+=("$!")
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$lbport/healthz" >/dev/null && break; sleep 0.1; done
 token=$(register "http://127.0.0.1:$lbport")
 pg_two=$(rps "http://127.0.0.1:$lbport/api/user-integrations" "Authorization: Bearer $token")
+port=$lbport
+pg2_ms5000=$(import_ms 5000)
 stop_all
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
@@ -116,3 +144,18 @@ printf '%-58s %10s\n' "RSS under $CONNS connections, MiB" "$(awk -v k="$busy" 'B
 printf '%-58s %10d\n' "GET /api/user-integrations, PostgreSQL, 1 instance, req/s" "$pg_one"
 printf '%-58s %10d\n' "GET /api/user-integrations, PostgreSQL, 2 behind nginx, req/s" "$pg_two"
 echo "(all instances, nginx, PostgreSQL and wrk share the same $(nproc) cores)"
+
+start_server "auth=1000000/60,reveal=1000000/60,general=1000000000/60"
+ms5000=$(import_ms 5000)
+ms500=$(import_ms 500)
+stop_server
+mbps=$(BUILD_DIR=build; "$BUILD_DIR/bench/bench_csv" 5000 200)
+echo
+printf '%-58s %10s\n' "password import (median of $IMPORT_RUNS runs)" "value"
+printf '%-58s %10s\n' "import 5,000-entry Chrome CSV over HTTP, ms (target < 100)" "$ms5000"
+printf '%-58s %10s\n' "import 500-entry Chrome CSV over HTTP, ms" "$ms500"
+printf '%-58s %10s\n' "cost per entry at 5,000, microseconds" "$(awk -v a="$ms5000" 'BEGIN{printf "%.1f", a*1000/5000}')"
+printf '%-58s %10s\n' "cost per entry at 500, microseconds" "$(awk -v a="$ms500" 'BEGIN{printf "%.1f", a*1000/500}')"
+printf '%-58s %10s\n' "CSV reader throughput, MB/s" "$mbps"
+printf '%-58s %10s\n' "import 5,000 entries, PostgreSQL, 1 instance, ms" "$pg_ms5000"
+printf '%-58s %10s\n' "import 5,000 entries, PostgreSQL, 2 behind nginx, ms" "$pg2_ms5000"

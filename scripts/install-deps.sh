@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev postgresql
-  libcurl4-openssl-dev libcmocka-dev
-  curl wrk sqlite3 ca-certificates cppcheck
+  libcurl4-openssl-dev libcmocka-dev libssl-dev libargon2-dev
+  curl wrk sqlite3 ca-certificates cppcheck nginx
 )
 
 missing=()

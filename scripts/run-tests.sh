@@ -76,9 +76,15 @@ fuzz_suite() {
         [ -x "$t" ] || continue
         local name=${t##*/fuzz_} work="build-fuzz/corpus-work/${t##*/fuzz_}" log="$LOGS/fuzz-${t##*/fuzz_}.log"
         mkdir -p "$work"
-        # Seeds are read from the repository; new inputs go to a scratch folder.
+        # Seeds are read from the repository (and from the folders listed in
+        # tests/fuzz/seeds/<name>.txt, e.g. the shared fixtures beside the
+        # repository); new inputs go to a scratch folder.
+        local extra=()
+        if [ -f "tests/fuzz/seeds/$name.txt" ]; then
+            while IFS= read -r d; do [ -d "$d" ] && extra+=("$d"); done <"tests/fuzz/seeds/$name.txt"
+        fi
         if "$t" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="build-fuzz/" "$work" \
-            "tests/fuzz/corpus/$name" >"$log" 2>&1; then
+            "tests/fuzz/corpus/$name" "${extra[@]}" >"$log" 2>&1; then
             passed=$((passed + 1))
             printf '   %-24s ok (%s)\n' "$name" "$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -1)"
         else

@@ -100,5 +100,9 @@ void api_auth_session(struct api_call *c);
 void api_auth_csrf(struct api_call *c);
 void api_integrations_list(struct api_call *c);
 void api_oauth_not_configured(struct api_call *c);
+void api_passwords_import(struct api_call *c);
+void api_passwords_list(struct api_call *c);
+void api_passwords_reveal(struct api_call *c);
+void api_passwords_delete(struct api_call *c);
 
 #endif

@@ -36,6 +36,16 @@ const struct route api_routes[] = {
      AUTH | CSRF, RL_GENERAL, LIMIT_BODY_SMALL},
     {HTTP_POST, "/api/integrations/{provider}/refresh", api_oauth_not_configured, AUTH | CSRF,
      RL_GENERAL, LIMIT_BODY_SMALL},
+
+    /* Password vault. The import takes JSON or multipart/form-data, so the
+     * handler parses the body itself (no JSON flag). */
+    {HTTP_POST, "/api/passwords/import", api_passwords_import, AUTH | CSRF, RL_GENERAL,
+     LIMIT_BODY_IMPORT},
+    {HTTP_GET, "/api/passwords", api_passwords_list, AUTH, RL_GENERAL, 0},
+    {HTTP_POST, "/api/passwords/{id}/reveal", api_passwords_reveal, AUTH | CSRF, RL_REVEAL,
+     LIMIT_BODY_SMALL},
+    {HTTP_DELETE, "/api/passwords/{id}", api_passwords_delete, AUTH | CSRF, RL_GENERAL,
+     LIMIT_BODY_SMALL},
 };
 
 const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

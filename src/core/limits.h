@@ -30,6 +30,20 @@
 #define LIMIT_DB_BUSY_TIMEOUT_MS 5000
 #define LIMIT_HOUSEKEEPING_S 60u
 
+/* Password import and the vault */
+#define LIMIT_IMPORT_ENTRIES 5000u          /* entries per import (PRODUCT.md) */
+#define LIMIT_IMPORT_FIELD_BYTES (256u * 1024u) /* one CSV field or JSON value */
+#define LIMIT_IMPORT_FIELDS_PER_ROW 512u    /* 1Password 7 Mac writes 141 */
+#define LIMIT_IMPORT_IDEMPOTENCY_S 3600     /* Idempotency-Key lifetime */
+#define LIMIT_IMPORT_IDEMPOTENCY_KEY 128u   /* bytes of an Idempotency-Key */
+#define LIMIT_IMPORT_PASSWORD 1024u         /* Bitwarden export password */
+#define LIMIT_VAULT_PAGE_DEFAULT 1000u
+#define LIMIT_VAULT_PAGE_MAX 2000u
+#define LIMIT_IMPORT_KDF_MEMORY_MIB 256 /* Argon2id of a Bitwarden export */
+#define LIMIT_IMPORT_KDF_IN_FLIGHT 2u   /* export key derivations at once */
+#define LIMIT_MULTIPART_PARTS 8u
+#define LIMIT_MULTIPART_HEADER 4096u        /* one part's header block */
+
 /* Rate-limit defaults (PRODUCT.md): count per window seconds */
 #define LIMIT_RL_AUTH_COUNT 10u
 #define LIMIT_RL_AUTH_WINDOW_S 900u

@@ -84,6 +84,70 @@ const struct sql_migration sql_migrations[] = {
                           "  key_id TEXT PRIMARY KEY,"
                           "  retired_at BIGINT NOT NULL);",
      }},
+    {3,
+     {
+         /* The vault and the import idempotency keys (issue 5). */
+         [SQL_SQLITE] =
+             "CREATE TABLE vault_entries ("
+             "  id TEXT PRIMARY KEY,"
+             "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             "  name TEXT NOT NULL,"
+             "  url TEXT NOT NULL,"
+             "  urls TEXT NOT NULL,"
+             "  website TEXT NOT NULL,"
+             "  username TEXT NOT NULL,"
+             "  tags TEXT NOT NULL,"
+             "  favorite INTEGER NOT NULL,"
+             "  has_totp INTEGER NOT NULL,"
+             "  password BLOB NOT NULL,"
+             "  notes BLOB,"
+             "  totp BLOB,"
+             "  dedupe_key BLOB NOT NULL,"
+             "  position INTEGER NOT NULL,"
+             "  created_at INTEGER NOT NULL,"
+             "  updated_at INTEGER NOT NULL);"
+             "CREATE UNIQUE INDEX vault_entries_dedupe ON vault_entries(user_id, dedupe_key);"
+             "CREATE INDEX vault_entries_order ON vault_entries(user_id, created_at, position);"
+             "CREATE TABLE import_keys ("
+             "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             "  idem_key TEXT NOT NULL,"
+             "  request_hash BLOB NOT NULL,"
+             "  reply TEXT NOT NULL,"
+             "  created_at INTEGER NOT NULL,"
+             "  expires_at INTEGER NOT NULL,"
+             "  PRIMARY KEY (user_id, idem_key));"
+             "CREATE INDEX import_keys_expiry ON import_keys(expires_at);",
+         [SQL_POSTGRES] =
+             "CREATE TABLE vault_entries ("
+             "  id TEXT PRIMARY KEY,"
+             "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             "  name TEXT NOT NULL,"
+             "  url TEXT NOT NULL,"
+             "  urls TEXT NOT NULL,"
+             "  website TEXT NOT NULL,"
+             "  username TEXT NOT NULL,"
+             "  tags TEXT NOT NULL,"
+             "  favorite INTEGER NOT NULL,"
+             "  has_totp INTEGER NOT NULL,"
+             "  password BYTEA NOT NULL,"
+             "  notes BYTEA,"
+             "  totp BYTEA,"
+             "  dedupe_key BYTEA NOT NULL,"
+             "  position INTEGER NOT NULL,"
+             "  created_at BIGINT NOT NULL,"
+             "  updated_at BIGINT NOT NULL);"
+             "CREATE UNIQUE INDEX vault_entries_dedupe ON vault_entries(user_id, dedupe_key);"
+             "CREATE INDEX vault_entries_order ON vault_entries(user_id, created_at, position);"
+             "CREATE TABLE import_keys ("
+             "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             "  idem_key TEXT NOT NULL,"
+             "  request_hash BYTEA NOT NULL,"
+             "  reply TEXT NOT NULL,"
+             "  created_at BIGINT NOT NULL,"
+             "  expires_at BIGINT NOT NULL,"
+             "  PRIMARY KEY (user_id, idem_key));"
+             "CREATE INDEX import_keys_expiry ON import_keys(expires_at);",
+     }},
 };
 
 const size_t sql_migration_count = sizeof(sql_migrations) / sizeof(sql_migrations[0]);
@@ -179,6 +243,30 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
          " WHERE user_id = ?1 ORDER BY provider",
          "SELECT provider, email, status, connected_at FROM integrations"
          " WHERE user_id = $1 ORDER BY provider"},
+    [SQL_VAULT_INSERT] =
+        {"INSERT INTO vault_entries (id, user_id, name, url, urls, website, username, tags, favorite, has_totp, password, notes, totp, dedupe_key, position, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16) ON CONFLICT (user_id, dedupe_key) DO NOTHING",
+         "INSERT INTO vault_entries (id, user_id, name, url, urls, website, username, tags, favorite, has_totp, password, notes, totp, dedupe_key, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) ON CONFLICT (user_id, dedupe_key) DO NOTHING"},
+    [SQL_VAULT_LIST] =
+        {"SELECT id, name, website, url, urls, username, tags, favorite, has_totp, created_at, updated_at FROM vault_entries WHERE user_id = ?1 ORDER BY created_at, position, id LIMIT ?2 OFFSET ?3",
+         "SELECT id, name, website, url, urls, username, tags, favorite, has_totp, created_at, updated_at FROM vault_entries WHERE user_id = $1 ORDER BY created_at, position, id LIMIT $2 OFFSET $3"},
+    [SQL_VAULT_COUNT] =
+        {"SELECT COUNT(*) FROM vault_entries WHERE user_id = ?1",
+         "SELECT COUNT(*) FROM vault_entries WHERE user_id = $1"},
+    [SQL_VAULT_SECRETS] =
+        {"SELECT password, notes, totp FROM vault_entries WHERE id = ?1 AND user_id = ?2",
+         "SELECT password, notes, totp FROM vault_entries WHERE id = $1 AND user_id = $2"},
+    [SQL_VAULT_DELETE] =
+        {"DELETE FROM vault_entries WHERE id = ?1 AND user_id = ?2",
+         "DELETE FROM vault_entries WHERE id = $1 AND user_id = $2"},
+    [SQL_IMPORT_KEY_GET] =
+        {"SELECT request_hash, reply FROM import_keys WHERE user_id = ?1 AND idem_key = ?2 AND expires_at > ?3",
+         "SELECT request_hash, reply FROM import_keys WHERE user_id = $1 AND idem_key = $2 AND expires_at > $3"},
+    [SQL_IMPORT_KEY_PUT] =
+        {"INSERT INTO import_keys (user_id, idem_key, request_hash, reply, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (user_id, idem_key) DO UPDATE SET request_hash = excluded.request_hash, reply = excluded.reply, created_at = excluded.created_at, expires_at = excluded.expires_at WHERE import_keys.expires_at <= excluded.created_at",
+         "INSERT INTO import_keys (user_id, idem_key, request_hash, reply, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, idem_key) DO UPDATE SET request_hash = excluded.request_hash, reply = excluded.reply, created_at = excluded.created_at, expires_at = excluded.expires_at WHERE import_keys.expires_at <= excluded.created_at"},
+    [SQL_IMPORT_KEY_PURGE] =
+        {"DELETE FROM import_keys WHERE expires_at <= ?1",
+         "DELETE FROM import_keys WHERE expires_at <= $1"},
 };
 
 const char *sql_text(enum sql_id id, enum sql_dialect d)

@@ -406,6 +406,8 @@ int store_purge_expired(struct store *st, int64_t now)
     int rc = store_exec(st, SQL_SESSION_PURGE, p, NPARAMS(p), NULL, NULL, NULL);
     if (rc == STORE_OK)
         rc = store_exec(st, SQL_RATELIMIT_PURGE, p, NPARAMS(p), NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_exec(st, SQL_IMPORT_KEY_PURGE, p, NPARAMS(p), NULL, NULL, NULL);
     return rc;
 }
 
@@ -438,4 +440,219 @@ int store_integrations_list(struct store *st, const char *user_id, store_integra
     struct integrations_visit v = {fn, ctx, 0};
     int rc = store_exec(st, SQL_INTEGRATIONS_LIST, p, NPARAMS(p), row_integration, &v, NULL);
     return (rc == STORE_OK && v.bad) ? STORE_ERROR : rc;
+}
+
+/* ---- vault ---- */
+
+static struct db_val opt_blob(const unsigned char *p, size_t n)
+{
+    return p ? DB_BLOB(p, n) : (struct db_val){.type = DBV_NULL};
+}
+
+static int vault_insert_rows(struct store *st, struct db_conn *c, const char *user_id,
+                             int64_t now, const struct store_vault_new *rows, size_t n,
+                             unsigned char *inserted)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct store_vault_new *r = &rows[i];
+        struct db_val p[] = {DB_TEXT(r->id),       DB_TEXT(user_id),
+                             DB_TEXT(r->name),     DB_TEXT(r->url),
+                             DB_TEXT(r->urls),     DB_TEXT(r->website),
+                             DB_TEXT(r->username), DB_TEXT(r->tags),
+                             DB_INT(r->favorite),  DB_INT(r->has_totp),
+                             DB_BLOB(r->password, r->password_len),
+                             opt_blob(r->notes, r->notes_len),
+                             opt_blob(r->totp, r->totp_len),
+                             DB_BLOB(r->dedupe_key, sizeof(r->dedupe_key)),
+                             DB_INT(i),            DB_INT(now)};
+        int64_t changed = 0;
+        int rc = st->drv->exec(c, SQL_VAULT_INSERT, p, NPARAMS(p), NULL, NULL, &changed);
+        if (rc != STORE_OK)
+            return rc;
+        inserted[i] = changed > 0;
+    }
+    return STORE_OK;
+}
+
+int store_vault_import(struct store *st, const char *user_id, int64_t now,
+                       const struct store_vault_new *rows, size_t n, unsigned char *inserted,
+                       const char *idem_key, const unsigned char *request_hash,
+                       store_reply_fn reply_fn, void *ctx)
+{
+    struct db_conn *c;
+    int rc = pool_acquire(st, &c);
+    if (rc != STORE_OK)
+        return rc;
+    const struct db_driver *d = st->drv;
+    rc = d->begin(c);
+    if (rc != STORE_OK) {
+        pool_release(st, c);
+        return rc;
+    }
+    rc = vault_insert_rows(st, c, user_id, now, rows, n, inserted);
+    if (rc == STORE_OK && idem_key) {
+        char *reply = reply_fn(ctx, inserted);
+        int64_t changed = 0;
+        if (reply == NULL) {
+            rc = STORE_ERROR;
+        } else {
+            struct db_val p[] = {DB_TEXT(user_id),
+                                 DB_TEXT(idem_key),
+                                 DB_BLOB(request_hash, STORE_IDEM_HASH_BYTES),
+                                 DB_TEXT(reply),
+                                 DB_INT(now),
+                                 DB_INT(now + LIMIT_IMPORT_IDEMPOTENCY_S)};
+            rc = d->exec(c, SQL_IMPORT_KEY_PUT, p, NPARAMS(p), NULL, NULL, &changed);
+            free(reply);
+        }
+        if (rc == STORE_OK && changed == 0)
+            rc = STORE_CONFLICT;
+    }
+    if (rc == STORE_OK)
+        rc = d->commit(c);
+    else
+        d->rollback(c);
+    pool_release(st, c);
+    return rc;
+}
+
+struct vault_visit {
+    store_vault_fn fn;
+    void *ctx;
+    int bad;
+};
+
+static const char *col_str(const struct db_val *v)
+{
+    return v->type == DBV_TEXT ? v->p : NULL;
+}
+
+static int row_vault_item(void *ctx, const struct db_val *cols, size_t ncols)
+{
+    struct vault_visit *v = ctx;
+    /* Text columns from SQLite are NUL-terminated; the values came from us. */
+    if (ncols < 11 || cols[7].type != DBV_INT || cols[8].type != DBV_INT ||
+        cols[9].type != DBV_INT || cols[10].type != DBV_INT) {
+        v->bad = 1;
+        return 1;
+    }
+    struct store_vault_item it = {
+        .id = col_str(&cols[0]),       .name = col_str(&cols[1]),
+        .website = col_str(&cols[2]),  .url = col_str(&cols[3]),
+        .urls = col_str(&cols[4]),     .username = col_str(&cols[5]),
+        .tags = col_str(&cols[6]),     .favorite = (int)cols[7].i,
+        .has_totp = (int)cols[8].i,          .created_at = cols[9].i,
+        .updated_at = cols[10].i};
+    if (!it.id || !it.name || !it.website || !it.url || !it.urls || !it.username || !it.tags) {
+        v->bad = 1;
+        return 1;
+    }
+    return v->fn(v->ctx, &it);
+}
+
+int store_vault_list(struct store *st, const char *user_id, unsigned limit, int64_t offset,
+                     store_vault_fn fn, void *ctx)
+{
+    struct db_val p[] = {DB_TEXT(user_id), DB_INT(limit), DB_INT(offset)};
+    struct vault_visit v = {fn, ctx, 0};
+    int rc = store_exec(st, SQL_VAULT_LIST, p, NPARAMS(p), row_vault_item, &v, NULL);
+    return (rc == STORE_OK && v.bad) ? STORE_ERROR : rc;
+}
+
+int store_vault_count(struct store *st, const char *user_id, int64_t *count)
+{
+    struct db_val p[] = {DB_TEXT(user_id)};
+    *count = 0;
+    return store_exec(st, SQL_VAULT_COUNT, p, NPARAMS(p), row_int64, count, NULL);
+}
+
+static int dup_blob(const struct db_val *v, unsigned char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (v->type == DBV_NULL)
+        return 0;
+    if (v->type != DBV_BLOB || (*out = malloc(v->n ? v->n : 1)) == NULL)
+        return -1;
+    memcpy(*out, v->p, v->n);
+    *len = v->n;
+    return 0;
+}
+
+struct secrets_row {
+    struct store_vault_secrets *s;
+    int found;
+};
+
+static int row_secrets(void *ctx, const struct db_val *cols, size_t ncols)
+{
+    struct secrets_row *r = ctx;
+    struct store_vault_secrets *s = r->s;
+    r->found = (ncols >= 3 && cols[0].type == DBV_BLOB &&
+                dup_blob(&cols[0], &s->password, &s->password_len) == 0 &&
+                dup_blob(&cols[1], &s->notes, &s->notes_len) == 0 &&
+                dup_blob(&cols[2], &s->totp, &s->totp_len) == 0)
+                   ? 1
+                   : -1;
+    return 1;
+}
+
+int store_vault_secrets(struct store *st, const char *id, const char *user_id,
+                        struct store_vault_secrets *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct db_val p[] = {DB_TEXT(id), DB_TEXT(user_id)};
+    struct secrets_row r = {out, 0};
+    int rc = store_exec(st, SQL_VAULT_SECRETS, p, NPARAMS(p), row_secrets, &r, NULL);
+    rc = found_rc(rc, r.found);
+    if (rc != STORE_OK)
+        store_vault_secrets_free(out);
+    return rc;
+}
+
+void store_vault_secrets_free(struct store_vault_secrets *s)
+{
+    free(s->password);
+    free(s->notes);
+    free(s->totp);
+    memset(s, 0, sizeof(*s));
+}
+
+int store_vault_delete(struct store *st, const char *id, const char *user_id)
+{
+    struct db_val p[] = {DB_TEXT(id), DB_TEXT(user_id)};
+    int64_t changed = 0;
+    int rc = store_exec(st, SQL_VAULT_DELETE, p, NPARAMS(p), NULL, NULL, &changed);
+    return (rc == STORE_OK && changed == 0) ? STORE_NOT_FOUND : rc;
+}
+
+struct key_row {
+    unsigned char *hash;
+    char **reply;
+    int found;
+};
+
+static int row_import_key(void *ctx, const struct db_val *cols, size_t ncols)
+{
+    struct key_row *r = ctx;
+    if (ncols < 2 || cols[0].type != DBV_BLOB || cols[0].n != STORE_IDEM_HASH_BYTES ||
+        cols[1].type != DBV_TEXT || (*r->reply = malloc(cols[1].n + 1)) == NULL) {
+        r->found = -1;
+        return 1;
+    }
+    memcpy(r->hash, cols[0].p, STORE_IDEM_HASH_BYTES);
+    memcpy(*r->reply, cols[1].p, cols[1].n);
+    (*r->reply)[cols[1].n] = '\0';
+    r->found = 1;
+    return 1;
+}
+
+int store_import_key_get(struct store *st, const char *user_id, const char *key, int64_t now,
+                         unsigned char hash[STORE_IDEM_HASH_BYTES], char **reply)
+{
+    struct db_val p[] = {DB_TEXT(user_id), DB_TEXT(key), DB_INT(now)};
+    struct key_row r = {hash, reply, 0};
+    *reply = NULL;
+    int rc = store_exec(st, SQL_IMPORT_KEY_GET, p, NPARAMS(p), row_import_key, &r, NULL);
+    return found_rc(rc, r.found);
 }

@@ -123,4 +123,61 @@ typedef int (*store_integration_fn)(void *ctx, const struct store_integration *i
 int store_integrations_list(struct store *st, const char *user_id, store_integration_fn fn,
                             void *ctx);
 
+/* ---- Vault entries and import idempotency keys ---- */
+
+#define STORE_IDEM_HASH_BYTES 32
+
+/* One vault entry to insert: metadata in clear, secrets already sealed
+ * (notes/totp may be NULL). dedupe_key is a keyed hash of the credential. */
+struct store_vault_new {
+    const char *id, *name, *url, *urls, *website, *username, *tags;
+    int favorite, has_totp;
+    const unsigned char *password, *notes, *totp;
+    size_t password_len, notes_len, totp_len;
+    unsigned char dedupe_key[32];
+};
+
+/* An entry as listed (no secrets); strings borrowed for the callback. */
+struct store_vault_item {
+    const char *id, *name, *website, *url, *urls, *username, *tags;
+    int favorite, has_totp;
+    int64_t created_at, updated_at;
+};
+
+/* Builds the reply stored with an idempotency key, from which rows were
+ * inserted (1) or found duplicate (0). Returns malloc'd text or NULL. */
+typedef char *(*store_reply_fn)(void *ctx, const unsigned char *inserted);
+
+/* Inserts rows[0..n) for user_id in ONE transaction (all or none survive a
+ * crash); inserted[i] says whether row i was new (0: same dedupe_key
+ * already there). With idem_key set, reply_fn's text is stored under it in
+ * the same transaction; STORE_CONFLICT when a live key already exists (the
+ * import is rolled back). */
+int store_vault_import(struct store *st, const char *user_id, int64_t now,
+                       const struct store_vault_new *rows, size_t n, unsigned char *inserted,
+                       const char *idem_key, const unsigned char *request_hash,
+                       store_reply_fn reply_fn, void *ctx);
+
+typedef int (*store_vault_fn)(void *ctx, const struct store_vault_item *it);
+int store_vault_list(struct store *st, const char *user_id, unsigned limit, int64_t offset,
+                     store_vault_fn fn, void *ctx);
+int store_vault_count(struct store *st, const char *user_id, int64_t *count);
+
+/* Copies the sealed secrets of one of the user's entries (malloc'd; NULL
+ * and 0 for an absent notes/totp). STORE_NOT_FOUND for another user's id. */
+struct store_vault_secrets {
+    unsigned char *password, *notes, *totp;
+    size_t password_len, notes_len, totp_len;
+};
+int store_vault_secrets(struct store *st, const char *id, const char *user_id,
+                        struct store_vault_secrets *out);
+void store_vault_secrets_free(struct store_vault_secrets *s);
+/* STORE_NOT_FOUND when the user has no such entry. */
+int store_vault_delete(struct store *st, const char *id, const char *user_id);
+
+/* A live (not expired at now) idempotency key: its request hash and the
+ * stored reply (*reply malloc'd). STORE_NOT_FOUND when none. */
+int store_import_key_get(struct store *st, const char *user_id, const char *key, int64_t now,
+                         unsigned char hash[STORE_IDEM_HASH_BYTES], char **reply);
+
 #endif

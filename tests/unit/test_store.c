@@ -581,11 +581,93 @@ static int group_setup(void **state)
     return sodium_init() < 0 ? -1 : 0;
 }
 
+/* ---- vault entries and import keys ---- */
+
+static struct store_vault_new vault_row(const char *id, const char *name, unsigned char key)
+{
+    static const unsigned char pw[] = "sealed-bytes";
+    struct store_vault_new r = {.id = id, .name = name, .url = "https://a.example/",
+                                .urls = "https://a.example/", .website = "a.example",
+                                .username = "u", .tags = "T", .favorite = 1,
+                                .password = pw, .password_len = sizeof(pw) - 1};
+    memset(r.dedupe_key, key, sizeof(r.dedupe_key));
+    return r;
+}
+
+static char *reply_fixed(void *ctx, const unsigned char *inserted)
+{
+    char *s = malloc(32);
+    snprintf(s, 32, "{\"first\":%d,\"n\":%d}", inserted[0], *(int *)ctx);
+    return s;
+}
+
+static int count_visit(void *ctx, const struct store_vault_item *it)
+{
+    assert_string_equal(it->website, "a.example");
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_vault_import_dedupe_and_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct store_user a, b;
+    user_make(&a, "11111111-0000-4000-8000-00000000000a", "a@example.com", "k1");
+    user_make(&b, "11111111-0000-4000-8000-00000000000b", "b@example.com", "k1");
+    assert_int_equal(user_create(f->st, &a), STORE_OK);
+    assert_int_equal(user_create(f->st, &b), STORE_OK);
+    struct store_vault_new rows[] = {vault_row("22222222-0000-4000-8000-000000000001", "one", 1),
+                                     vault_row("22222222-0000-4000-8000-000000000002", "dup", 1),
+                                     vault_row("22222222-0000-4000-8000-000000000003", "two", 2)};
+    unsigned char ins[3];
+    unsigned char h1[STORE_IDEM_HASH_BYTES] = {1}, got[STORE_IDEM_HASH_BYTES];
+    int ctx = 3;
+    assert_int_equal(store_vault_import(f->st, a.id, 1000, rows, 3, ins, "key-1", h1,
+                                        reply_fixed, &ctx),
+                     STORE_OK);
+    assert_memory_equal(ins, "\1\0\1", 3); /* same dedupe key earlier in the batch */
+    char *reply = NULL;
+    assert_int_equal(store_import_key_get(f->st, a.id, "key-1", 1001, got, &reply), STORE_OK);
+    assert_string_equal(reply, "{\"first\":1,\"n\":3}");
+    assert_memory_equal(got, h1, sizeof(h1));
+    free(reply);
+    /* Expired after an hour; another user's key space is separate. */
+    assert_int_equal(store_import_key_get(f->st, a.id, "key-1", 1000 + 3600, got, &reply),
+                     STORE_NOT_FOUND);
+    assert_int_equal(store_import_key_get(f->st, b.id, "key-1", 1001, got, &reply),
+                     STORE_NOT_FOUND);
+    /* A live key: the whole second import is rolled back. */
+    struct store_vault_new more[] = {vault_row("22222222-0000-4000-8000-000000000004", "x", 9)};
+    assert_int_equal(store_vault_import(f->st, a.id, 1002, more, 1, ins, "key-1", h1,
+                                        reply_fixed, &ctx),
+                     STORE_CONFLICT);
+    int64_t n = 0;
+    assert_int_equal(store_vault_count(f->st, a.id, &n), STORE_OK);
+    assert_int_equal(n, 2);
+    int seen = 0;
+    assert_int_equal(store_vault_list(f->st, a.id, 10, 0, count_visit, &seen), STORE_OK);
+    assert_int_equal(seen, 2);
+    /* Secrets and delete are scoped to the owner. */
+    struct store_vault_secrets sec;
+    assert_int_equal(store_vault_secrets(f->st, rows[0].id, b.id, &sec), STORE_NOT_FOUND);
+    assert_int_equal(store_vault_secrets(f->st, rows[0].id, a.id, &sec), STORE_OK);
+    assert_int_equal(sec.password_len, 12);
+    assert_null(sec.notes);
+    store_vault_secrets_free(&sec);
+    assert_int_equal(store_vault_delete(f->st, rows[0].id, b.id), STORE_NOT_FOUND);
+    assert_int_equal(store_vault_delete(f->st, rows[0].id, a.id), STORE_OK);
+    assert_int_equal(store_vault_delete(f->st, rows[0].id, a.id), STORE_NOT_FOUND);
+    /* Purging drops expired keys. */
+    assert_int_equal(store_purge_expired(f->st, 1000 + 3600), STORE_OK);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM import_keys"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_migrates_once, setup, teardown),
         cmocka_unit_test(test_open_bad_url),
+        cmocka_unit_test_setup_teardown(test_vault_import_dedupe_and_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_insert_and_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
