@@ -16,11 +16,11 @@ static int add_integration(void *ctx, const struct store_integration *in)
         json_t *scopes = json_array();
         const char *p = in->scopes;
         while (scopes && *p) {
-            size_t n = strcspn(p, " ");
+            size_t n = strcspn(p, " ,"); /* GitHub separates with commas */
             if (n)
                 json_array_append_new(scopes, json_stringn(p, n));
             p += n;
-            p += strspn(p, " ");
+            p += strspn(p, " ,");
         }
         json_object_set_new(item, "scopes", scopes ? scopes : json_null());
     }

@@ -23,7 +23,7 @@ function readBody(req) {
 export async function startGithubPeer({ clientId, clientSecret, email = 'octo@example.com', tokenDelayMs = 0 }) {
   const codes = new Map();   // code -> {challenge, redirectUri}
   const tokens = new Set();  // live access tokens
-  const state = { mode: 'normal', slowMs: 5000, delay: tokenDelayMs, tokenRequests: 0, grantDeletions: [], emailsCalls: 0 };
+  const state = { mode: 'normal', slowMs: 5000, delay: tokenDelayMs, tokenRequests: 0, grantDeletions: [], emailsCalls: 0, seen: new Set() };
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -48,6 +48,7 @@ export async function startGithubPeer({ clientId, clientSecret, email = 'octo@ex
       state.tokenRequests++;
       if (state.delay) await new Promise((r) => setTimeout(r, state.delay));
       const p = new URLSearchParams(body);
+      for (const k of ['code', 'code_verifier']) if (p.get(k)) state.seen.add(p.get(k));
       const json = /application\/json/.test(req.headers.accept || '');
       const send = (obj) => json
         ? reply(200, JSON.stringify(obj))
@@ -65,6 +66,7 @@ export async function startGithubPeer({ clientId, clientSecret, email = 'octo@ex
       if (challenge !== c.challenge) return send({ error: 'bad_verification_code' });
       const token = 'gho_' + crypto.randomBytes(18).toString('base64url');
       tokens.add(token);
+      state.seen.add(token);
       return send({ access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
     }
     if (req.method === 'GET' && url.pathname === '/user/emails') {

@@ -53,12 +53,20 @@ export async function startOidcPeer({ clientId, clientSecret, redirectUris, rota
   provider.on('access_token.saved', (t) => grantIds.add(t.grantId));
   provider.on('refresh_token.saved', (t) => grantIds.add(t.grantId));
   provider.on('grant.revoked', (ctx, grantId) => revocations.push(grantId));
+  const seen = new Set(); // every code, verifier and token that passed through
   provider.use(async (ctx, next) => {
-    if (ctx.path === '/token' && ctx.method === 'POST') {
+    const isToken = ctx.path === '/token' && ctx.method === 'POST';
+    if (isToken) {
       tokenRequests++;
       if (delay) await new Promise((r) => setTimeout(r, delay));
     }
     await next();
+    if (isToken) {
+      const p = ctx.oidc?.params || {};
+      for (const k of ['code', 'code_verifier', 'refresh_token']) if (p[k]) seen.add(p[k]);
+      const b = ctx.body || {};
+      for (const k of ['access_token', 'refresh_token', 'id_token']) if (typeof b[k] === 'string') seen.add(b[k]);
+    }
   });
   server.on('request', provider.callback());
 
@@ -67,6 +75,7 @@ export async function startOidcPeer({ clientId, clientSecret, redirectUris, rota
     url: issuer,
     provider,
     revocations,
+    seen,
     tokenRequests: () => tokenRequests,
     setTokenDelay(ms) { delay = ms; },
     /** The provider forgets every grant (the user revoked the app). */

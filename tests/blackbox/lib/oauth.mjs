@@ -105,3 +105,27 @@ export async function listIntegrations(srv, user) {
 }
 
 export { register, api };
+
+/**
+ * Assert that no secret that passed through (tokens, codes, verifiers,
+ * client secrets, states) appears in the server's logs or in any file of its
+ * data directory (database, WAL). Call before stopping the server.
+ */
+export async function assertNoSecrets(world, extra = []) {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const secrets = new Set([...extra, ...Object.values(CLIENT).map((c) => c.secret)]);
+  for (const peer of [world.google, world.google2, world.microsoft]) for (const s of peer.seen) secrets.add(s);
+  for (const s of world.github.state.seen) secrets.add(s);
+  const blobs = [['logs', world.srv.logs()]];
+  for (const f of fs.readdirSync(world.srv.dataDir)) {
+    blobs.push([f, fs.readFileSync(path.join(world.srv.dataDir, f)).toString('latin1')]);
+  }
+  let checked = 0;
+  for (const s of secrets) {
+    if (!s || s.length < 8) continue;
+    checked++;
+    for (const [name, text] of blobs) assert.ok(!text.includes(s), `a secret (${s.slice(0, 6)}...) appears in ${name}`);
+  }
+  return checked;
+}
