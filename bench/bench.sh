@@ -3,7 +3,8 @@
 #   - requests/s of GET /healthz (unauthenticated, one SELECT 1) and of an
 #     authenticated GET /api/user-integrations (session lookup + list), with
 #     rate limiting on (every request counts a hit in the database) and off;
-#   - resident memory idle and under 64 connections.
+#   - resident memory idle and under 64 connections;
+#   - OAuth: list latency while 100 callbacks wait 2 s on the token endpoint.
 # wrk -t1 -c64 on loopback; server and wrk share this machine's cores, so
 # compare the ratios measured in one run rather than absolute figures.
 set -euo pipefail
@@ -66,3 +67,10 @@ printf '%-58s %10s\n' "ratio authenticated/trivial, limits on (target >= 0.5)" "
 printf '%-58s %10s\n' "ratio authenticated/trivial, limits off" "$(ratio "$auth_off" "$trivial")"
 printf '%-58s %10s\n' "RSS idle, MiB (target <= 16)" "$(awk -v k="$idle" 'BEGIN{printf "%.1f", k/1024}')"
 printf '%-58s %10s\n' "RSS under $CONNS connections, MiB" "$(awk -v k="$busy" 'BEGIN{printf "%.1f", k/1024}')"
+
+# OAuth: 100 callbacks in flight against a token endpoint delayed by 2 s
+# (GitHub-style peer); the list endpoint is timed meanwhile.
+echo
+PASSAGENT_BIN="$BIN" node bench/oauth_bench.mjs | while IFS='|' read -r name value; do
+    printf '%-58s %10s\n' "$name" "$value"
+done
