@@ -19,6 +19,21 @@ static int bad(struct err *e, const char *what)
     return err_set_code(e, ERR_BAD_GATEWAY, "PROVIDER_ERROR", "%s", what);
 }
 
+/* Decodes one form-urlencoded component: '+' is a space, then %XX. The
+ * '+' must go first, or an encoded "%2B" would turn into a space. */
+static char *form_decode(const char *p, size_t n, int *out_len)
+{
+    char *raw = malloc(n + 1);
+    if (raw == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        raw[i] = p[i] == '+' ? ' ' : p[i];
+    char *v = curl_easy_unescape(NULL, raw, (int)n, out_len);
+    sodium_memzero(raw, n);
+    free(raw);
+    return v;
+}
+
 /* form-urlencoded pairs into a JSON object of strings (last one wins). */
 static json_t *form_to_json(const char *body, size_t len)
 {
@@ -30,11 +45,8 @@ static json_t *form_to_json(const char *body, size_t len)
         const char *eq = memchr(p, '=', (size_t)(pe - p));
         if (eq && eq > p) {
             int kl = 0, vl = 0;
-            char *k = curl_easy_unescape(NULL, p, (int)(eq - p), &kl);
-            char *v = curl_easy_unescape(NULL, eq + 1, (int)(pe - eq - 1), &vl);
-            for (int i = 0; v && i < vl; i++)
-                if (v[i] == '+')
-                    v[i] = ' ';
+            char *k = form_decode(p, (size_t)(eq - p), &kl);
+            char *v = form_decode(eq + 1, (size_t)(pe - eq - 1), &vl);
             int ok = k && v && memchr(k, 0, (size_t)kl) == NULL &&
                      json_object_set_new(o, k, json_stringn(v, (size_t)vl)) == 0;
             if (v)
