@@ -28,6 +28,7 @@ static char *form_decode(const char *p, size_t n, int *out_len)
         return NULL;
     for (size_t i = 0; i < n; i++)
         raw[i] = p[i] == '+' ? ' ' : p[i];
+    raw[n] = '\0'; /* curl reads a length of 0 as "up to the NUL" */
     char *v = curl_easy_unescape(NULL, raw, (int)n, out_len);
     sodium_memzero(raw, n);
     free(raw);
