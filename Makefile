@@ -88,9 +88,11 @@ bench: deps
 format:
 	clang-format -i $$(find src tests/unit tests/fuzz -name '*.[ch]')
 
+# ctuuninitvar: store lookups fill their out-parameter from a row callback,
+# which cppcheck's cross-file analysis cannot follow (every hit was that).
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr -Isrc --suppress=missingIncludeSystem src
+	  --inline-suppr -Isrc --suppress=missingIncludeSystem --suppress=ctuuninitvar src
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -3,7 +3,8 @@
 #   - requests/s of GET /healthz (unauthenticated, one SELECT 1) and of an
 #     authenticated GET /api/user-integrations (session lookup + list), with
 #     rate limiting on (every request counts a hit in the database) and off;
-#   - resident memory idle and under 64 connections.
+#   - resident memory idle and under 64 connections;
+#   - OAuth: list latency while 100 callbacks wait 2 s on the token endpoint.
 # wrk -t1 -c64 on loopback; server and wrk share this machine's cores, so
 # compare the ratios measured in one run rather than absolute figures.
 set -euo pipefail
@@ -159,3 +160,10 @@ printf '%-58s %10s\n' "cost per entry at 500, microseconds" "$(awk -v a="$ms500"
 printf '%-58s %10s\n' "CSV reader throughput, MB/s" "$mbps"
 printf '%-58s %10s\n' "import 5,000 entries, PostgreSQL, 1 instance, ms" "$pg_ms5000"
 printf '%-58s %10s\n' "import 5,000 entries, PostgreSQL, 2 behind nginx, ms" "$pg2_ms5000"
+
+# OAuth: 100 callbacks in flight against a token endpoint delayed by 2 s
+# (GitHub-style peer); the list endpoint is timed meanwhile.
+echo
+PASSAGENT_BIN="$BIN" node bench/oauth_bench.mjs | while IFS='|' read -r name value; do
+    printf '%-58s %10s\n' "$name" "$value"
+done

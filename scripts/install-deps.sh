@@ -15,8 +15,22 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+install_npm_peers() {
+    # Test peers (oidc-provider etc.): exact versions from the committed lock file.
+    local dir
+    dir="$(dirname "$0")/../tests/peers"
+    if [ ! -d "$dir/node_modules" ]; then
+        echo "install-deps: npm ci in tests/peers" >&2
+        (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null)
+    fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+    install_npm_peers
+    exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -24,3 +38,4 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_npm_peers

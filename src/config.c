@@ -35,6 +35,14 @@ static const struct setting settings[] = {
      "open connections one address may hold (default 128; raise behind a proxy)"},
     {"--trusted-proxies", "PASSAGENT_TRUSTED_PROXIES",
      "comma-separated proxy addresses whose X-Forwarded-For is believed (default none)"},
+    {"--oauth-timeout", "PASSAGENT_OAUTH_TIMEOUT",
+     "seconds a provider request may take in all (default 10)"},
+    {"--oauth-refresh-interval", "PASSAGENT_OAUTH_REFRESH_INTERVAL",
+     "seconds between background token refresh passes (default 60)"},
+    {"--oauth-refresh-margin", "PASSAGENT_OAUTH_REFRESH_MARGIN",
+     "refresh tokens that expire within this many seconds (default 300)"},
+    {"--workers", "PASSAGENT_WORKERS",
+     "most threads for calls to providers, made on demand (default 128)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -48,6 +56,7 @@ void config_usage(void)
     for (size_t i = 0; i < NSETTINGS; i++)
         printf("  %-19s %-30s %s\n", settings[i].flag ? settings[i].flag : "",
                settings[i].env, settings[i].help);
+    oauth_providers_usage();
 }
 
 /* The value of setting i: its flag if given, else its variable, else NULL. */
@@ -177,7 +186,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, const char **fl
 }
 
 enum { S_LISTEN, S_DATA_DIR, S_DB, S_PUBLIC_URL, S_KEY, S_KEY_PREV, S_KEY_FILE, S_RATE, S_THREADS,
-       S_LOG, S_PER_IP, S_PROXIES };
+       S_LOG, S_PER_IP, S_PROXIES, S_OAUTH_TIMEOUT, S_OAUTH_INTERVAL, S_OAUTH_MARGIN, S_WORKERS };
 
 /* Each entry must be an IPv4 or IPv6 literal: a name would be resolved
  * once and silently go stale. */
@@ -196,6 +205,29 @@ static int parse_proxies(const char *text, struct config *cfg, struct err *e)
     }
     snprintf(cfg->trusted_proxies, sizeof(cfg->trusted_proxies), "%s", text);
     return 0;
+}
+
+static int load_oauth(const char *const *fv, struct oauth_settings *o, struct err *e)
+{
+    const char *v;
+    o->timeout_s = LIMIT_OAUTH_TIMEOUT_S;
+    o->refresh_interval_s = LIMIT_OAUTH_REFRESH_INTERVAL_S;
+    o->refresh_margin_s = LIMIT_OAUTH_REFRESH_MARGIN_S;
+    o->workers = LIMIT_WORKERS_DEFAULT;
+    if ((v = setting_value(fv, S_OAUTH_TIMEOUT)) &&
+        parse_small_uint("PASSAGENT_OAUTH_TIMEOUT", v, 120, &o->timeout_s, e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_OAUTH_INTERVAL)) &&
+        parse_small_uint("PASSAGENT_OAUTH_REFRESH_INTERVAL", v, 86400, &o->refresh_interval_s,
+                         e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_OAUTH_MARGIN)) &&
+        parse_small_uint("PASSAGENT_OAUTH_REFRESH_MARGIN", v, 86400, &o->refresh_margin_s, e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_WORKERS)) &&
+        parse_small_uint("PASSAGENT_WORKERS", v, 4096, &o->workers, e) != 0)
+        return -1;
+    return oauth_providers_load(o, e);
 }
 
 int config_load(int argc, char **argv, struct config *cfg, struct err *e)
@@ -261,5 +293,5 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
     v = setting_value(fv, S_PROXIES);
     if (v && parse_proxies(v, cfg, e) != 0)
         return -1;
-    return 0;
+    return load_oauth(fv, &cfg->oauth, e);
 }

@@ -13,6 +13,7 @@
 #include "auth/ratelimit.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "oauth/provider.h"
 
 enum config_command { CMD_SERVE, CMD_ROTATE_MASTER_KEY, CMD_HELP, CMD_VERSION };
 
@@ -34,6 +35,7 @@ struct config {
     unsigned max_connections_per_ip;
     enum log_level log_level;
     char trusted_proxies[512]; /* comma-separated IP literals, or "" */
+    struct oauth_settings oauth; /* providers, timeouts, refresher, workers */
 };
 
 /* Fills cfg from argv and the environment. */

@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "core/timefmt.h"
 #include "http/server.h"
+#include "oauth/httpc.h"
 #include "vault/rotate.h"
 
 #define PASSAGENT_VERSION "0.1.0"
@@ -149,6 +150,9 @@ static int serve(const struct config *cfg, struct app *app)
     pthread_cond_init(&hk.wake, NULL);
     if (pthread_create(&hk.thread, NULL, housekeeping_run, &hk) != 0)
         die("cannot start the housekeeping thread");
+    struct oauth_refresher *refresher = NULL;
+    if (oauth_refresher_start(app->oauth, &refresher) != 0)
+        die("cannot start the token refresher");
     log_info("passagent %s listening on %s (public URL %s, %s database, %u threads)",
              PASSAGENT_VERSION, cfg->listen, cfg->public_url, store_backend(app->store),
              cfg->threads);
@@ -158,6 +162,8 @@ static int serve(const struct config *cfg, struct app *app)
         ;
     log_info("shutdown: signal %d received, finishing in-flight requests", sig);
     http_server_stop(&srv, LIMIT_SHUTDOWN_GRACE_S);
+    oauth_refresher_stop(&refresher);
+    workers_destroy(&app->workers); /* runs what is queued, then joins */
     housekeeping_stop(&hk);
     pthread_mutex_destroy(&hk.lock);
     pthread_cond_destroy(&hk.wake);
@@ -222,6 +228,14 @@ int main(int argc, char **argv)
         die(e.msg);
     if (store_open(cfg.db_url, &app.store, &e) != 0)
         die(e.msg);
+    if (oauth_http_global_init() != 0)
+        die("cannot initialise libcurl");
+    struct oauth_ctx oauth = {.store = app.store, .keys = app.keys, .cfg = &cfg.oauth};
+    snprintf(oauth.public_url, sizeof(oauth.public_url), "%s", cfg.public_url);
+    app.oauth = &oauth;
+    if (cfg.command == CMD_SERVE &&
+        (app.workers = workers_create(cfg.oauth.workers, LIMIT_WORKERS_QUEUE)) == NULL)
+        die("out of memory");
 
     if (cfg.command == CMD_SERVE)
         check_master_key(&app);

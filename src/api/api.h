@@ -14,6 +14,8 @@
 
 #include "auth/ratelimit.h"
 #include "auth/token.h"
+#include "core/workers.h"
+#include "oauth/flow.h"
 #include "http/router.h"
 #include "store/store.h"
 #include "vault/keyring.h"
@@ -25,6 +27,8 @@ struct app {
     struct rl_config rate_limits;
     bool secure_cookies; /* public URL is https */
     const char *trusted_proxies; /* comma-separated IPs; "" for none */
+    const struct oauth_ctx *oauth;
+    struct workers *workers; /* offloaded handlers (api_offload) */
 };
 
 struct api_call {
@@ -37,7 +41,18 @@ struct api_call {
     bool authenticated;
     struct store_session session;
     char token[AUTH_TOKEN_CHARS + 1]; /* the presented session token */
+    bool deferred; /* the reply comes from api_offload's job */
 };
+
+/* Runs fn(call, arg) on the worker pool instead of this HTTP thread, for
+ * work that waits on the network. The job gets its own copy of the call
+ * (session included) and replies through it as a handler would; header and
+ * query lookups and the body are NOT available there, so copy what the job
+ * needs into arg first. arg (arg_size bytes, malloc'd) is consumed: wiped
+ * and freed after fn, or now on failure. Returns 0, or -1 after replying
+ * 503 itself. */
+typedef void (*api_job_fn)(struct api_call *c, void *arg);
+int api_offload(struct api_call *c, api_job_fn fn, void *arg, size_t arg_size);
 
 #define SESSION_COOKIE "passagent_session"
 
@@ -99,10 +114,13 @@ void api_auth_logout(struct api_call *c);
 void api_auth_session(struct api_call *c);
 void api_auth_csrf(struct api_call *c);
 void api_integrations_list(struct api_call *c);
-void api_oauth_not_configured(struct api_call *c);
 void api_passwords_import(struct api_call *c);
 void api_passwords_list(struct api_call *c);
 void api_passwords_reveal(struct api_call *c);
 void api_passwords_delete(struct api_call *c);
+void api_oauth_auth(struct api_call *c);
+void api_oauth_callback(struct api_call *c);
+void api_oauth_refresh(struct api_call *c);
+void api_oauth_disconnect(struct api_call *c);
 
 #endif

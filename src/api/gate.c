@@ -145,7 +145,7 @@ void api_dispatch(void *app, const struct route *route, struct http_request *req
         ok = gate_json(&c);
     if (ok == 0)
         route->handler(&c);
-    if (resp->status == 0) {
+    if (resp->status == 0 && !c.deferred) {
         log_error("req=%s handler gave no reply", req->request_id);
         api_fail(&c, ERR_INTERNAL, "internal error");
     }

@@ -1,16 +1,29 @@
-/* integrations_api.c — GET /api/user-integrations and the provider routes. */
+/* integrations_api.c — GET /api/user-integrations: every kind of integration
+ * (OAuth providers, IMAP) from one table, so nothing here is provider-specific.
+ * expiresAt and scopes appear when the row has them. */
 #include <string.h>
 
 #include "api/api.h"
 #include "auth/accounts.h"
 
-static const char *const oauth_providers[] = {"gmail", "outlook", "github", "google"};
-#define PROVIDERS_TEXT "gmail, outlook, github, google"
-
 static int add_integration(void *ctx, const struct store_integration *in)
 {
     json_t *item = json_pack("{s:s, s:s, s:o, s:s}", "provider", in->provider, "email", in->email,
                              "connectedAt", api_time_json(in->connected_at), "status", in->status);
+    if (item && in->expires_at)
+        json_object_set_new(item, "expiresAt", api_time_json(in->expires_at));
+    if (item && in->scopes[0]) {
+        json_t *scopes = json_array();
+        const char *p = in->scopes;
+        while (scopes && *p) {
+            size_t n = strcspn(p, " ,"); /* GitHub separates with commas */
+            if (n)
+                json_array_append_new(scopes, json_stringn(p, n));
+            p += n;
+            p += strspn(p, " ,");
+        }
+        json_object_set_new(item, "scopes", scopes ? scopes : json_null());
+    }
     return item ? json_array_append_new(ctx, item) : -1;
 }
 
@@ -30,20 +43,4 @@ void api_integrations_list(struct api_call *c)
         return;
     }
     api_reply(c, 200, json_pack("{s:o}", "integrations", list));
-}
-
-void api_oauth_not_configured(struct api_call *c)
-{
-    const char *provider = http_param(c->req, "provider");
-    int known = 0;
-    for (size_t i = 0; provider && i < sizeof(oauth_providers) / sizeof(oauth_providers[0]); i++)
-        known |= strcmp(provider, oauth_providers[i]) == 0;
-    if (!known) {
-        api_fail(c, ERR_NOT_FOUND, "unknown provider; supported providers: " PROVIDERS_TEXT);
-        return;
-    }
-    struct err e;
-    err_set_code(&e, ERR_UNAVAILABLE, "PROVIDER_NOT_CONFIGURED",
-                 "provider %s has no client credentials configured", provider);
-    api_fail_err(c, &e);
 }

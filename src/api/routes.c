@@ -28,13 +28,14 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/api/user-integrations", api_integrations_list, AUTH, RL_GENERAL, 0},
 
-    /* OAuth providers: no provider can be configured until the OAuth issue
-     * lands, so each known provider answers 503 PROVIDER_NOT_CONFIGURED. */
-    {HTTP_GET, "/api/integrations/{provider}/auth", api_oauth_not_configured, AUTH, RL_GENERAL,
-     0},
-    {HTTP_POST, "/api/integrations/{provider}/disconnect", api_oauth_not_configured,
-     AUTH | CSRF, RL_GENERAL, LIMIT_BODY_SMALL},
-    {HTTP_POST, "/api/integrations/{provider}/refresh", api_oauth_not_configured, AUTH | CSRF,
+    /* OAuth providers (oauth_api.c). The callback has no session: the
+     * state authenticates it (single use, bound to user, provider and, for
+     * browser sessions, a cookie). It is a GET, so CSRF does not apply. */
+    {HTTP_GET, "/api/integrations/{provider}/auth", api_oauth_auth, AUTH, RL_GENERAL, 0},
+    {HTTP_GET, "/api/integrations/{provider}/callback", api_oauth_callback, 0, RL_GENERAL, 0},
+    {HTTP_POST, "/api/integrations/{provider}/disconnect", api_oauth_disconnect, AUTH | CSRF,
+     RL_GENERAL, LIMIT_BODY_SMALL},
+    {HTTP_POST, "/api/integrations/{provider}/refresh", api_oauth_refresh, AUTH | CSRF,
      RL_GENERAL, LIMIT_BODY_SMALL},
 
     /* Password vault. The import takes JSON or multipart/form-data, so the

@@ -52,4 +52,23 @@
 #define LIMIT_RL_GENERAL_COUNT 100u
 #define LIMIT_RL_GENERAL_WINDOW_S 60u
 
+/* OAuth (RFC 6749, 7636, 9700) */
+#define LIMIT_OAUTH_STATE_TTL_S 600u         /* state, verifier, nonce: 10 minutes */
+#define LIMIT_OAUTH_REPLY_MAX (64u * 1024u)  /* bytes of a provider reply we read */
+#define LIMIT_OAUTH_TOKEN_MAX 8192u          /* bytes of one access/refresh token */
+#define LIMIT_OAUTH_URL_MAX 2048u            /* a configured endpoint or built URL */
+#define LIMIT_OAUTH_CONNECT_TIMEOUT_MS 5000L /* TCP + TLS connect to a provider */
+#define LIMIT_OAUTH_TIMEOUT_S 10u            /* default whole-request timeout */
+#define LIMIT_OAUTH_REVOKE_TIMEOUT_S 5u      /* revocation at disconnect, best effort */
+#define LIMIT_OAUTH_LEASE_S 60u              /* refresh lease; outlives any request */
+#define LIMIT_OAUTH_LEASE_POLL_MS 50u        /* waiters re-read the row this often */
+#define LIMIT_OAUTH_REFRESH_INTERVAL_S 60u   /* background refresh pass, default */
+#define LIMIT_OAUTH_REFRESH_MARGIN_S 300u    /* refresh tokens expiring this soon */
+#define LIMIT_OAUTH_REFRESH_BATCH 32u        /* rows per background pass */
+#define LIMIT_OAUTH_CLOCK_SKEW_S 120         /* tolerated for ID token exp/iat */
+
+/* Offloaded work (outbound calls run here, not on HTTP threads) */
+#define LIMIT_WORKERS_DEFAULT 128u /* threads, created on demand */
+#define LIMIT_WORKERS_QUEUE 4096u  /* queued jobs before new ones are refused */
+
 #endif

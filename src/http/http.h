@@ -45,6 +45,7 @@ struct http_request {
     http_lookup_fn header; /* case-insensitive; NULL when absent */
     http_lookup_fn query;  /* decoded query argument; NULL when absent */
     void *impl;            /* the server's connection, for the lookups */
+    void *server_ctx;      /* the server's per-request state (deferral) */
 };
 
 struct http_response {
@@ -76,5 +77,19 @@ int http_cookie_get(const char *header, size_t header_len, const char *name, con
                     size_t *val_len);
 
 enum http_method http_method_parse(const char *name);
+
+/* Deferred replies: a handler whose work waits on the network hands it to
+ * another thread instead of blocking an HTTP thread. http_request_defer
+ * (called by the handler, on the HTTP thread, before it hands the work
+ * over) parks the connection and returns a handle; the handler then leaves
+ * its response empty. Whoever finishes the work calls http_deferred_finish
+ * exactly once, from any thread: the response is sent and its json
+ * ownership moves to the server. After http_request_defer the request's
+ * header/query lookups and body must no longer be used. Returns NULL when
+ * the request cannot be deferred (answer synchronously then). */
+struct http_deferred;
+struct http_deferred *http_request_defer(struct http_request *req)
+    __attribute__((warn_unused_result));
+void http_deferred_finish(struct http_deferred *d, struct http_response *resp);
 
 #endif

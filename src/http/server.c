@@ -7,6 +7,12 @@
  * are dropped and the request ends in 413. The response is queued only on
  * the last callback: queueing earlier makes libmicrohttpd close keep-alive
  * connections (see shared/recipes/http-baseline.md).
+ *
+ * Deferred replies: a handler may suspend its connection
+ * (MHD_suspend_connection, from inside the last callback) and finish on
+ * another thread; http_deferred_finish stores the response and resumes the
+ * connection, and libmicrohttpd calls us once more, where the stored
+ * response is queued. A suspended connection holds no HTTP thread.
  */
 #include "http/server.h"
 
@@ -53,6 +59,10 @@ struct request_ctx {
     char request_id[HTTP_REQUEST_ID_CHARS + 1];
     char log_method[8];
     char log_path[128]; /* sanitised; the query string is never kept */
+    struct MHD_Connection *conn;
+    int deferred;                /* suspended; the reply comes from another thread */
+    atomic_int deferred_ready;   /* deferred_resp is filled */
+    struct http_response deferred_resp;
 };
 
 static const char *lookup_header(const struct http_request *req, const char *name)
@@ -129,6 +139,7 @@ static enum MHD_Result request_begin(struct http_server *srv, struct MHD_Connect
                                      struct request_ctx *rc)
 {
     rc->begun = 1;
+    rc->conn = conn;
     rc->started_ms = time_mono_ms();
     snprintf(rc->request_id, sizeof(rc->request_id), "%08x%08llx", srv->id_prefix,
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) & 0xffffffffULL));
@@ -201,12 +212,17 @@ static enum MHD_Result request_end(struct http_server *srv, struct MHD_Connectio
         .header = lookup_header,
         .query = lookup_query,
         .impl = conn,
+        .server_ctx = rc,
     };
     memcpy(req.request_id, rc->request_id, sizeof(req.request_id));
     client_ip(conn, req.client_ip, sizeof(req.client_ip));
     struct http_response resp = {0};
     srv->cfg.dispatch(srv->cfg.dispatch_ctx, rc->route, &req, &resp);
     buf_free(&rc->body, true); /* bodies may hold passwords */
+    if (rc->deferred) { /* suspended: the reply comes later */
+        http_response_clear(&resp);
+        return MHD_YES;
+    }
     enum MHD_Result ok = queue(conn, rc, &resp);
     http_response_clear(&resp);
     return ok;
@@ -224,6 +240,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     if (!rc->begun)
         return request_begin(srv, conn, url, method, rc);
+    if (rc->deferred) { /* resumed: send what the worker left */
+        *upload_data_size = 0;
+        if (!atomic_load(&rc->deferred_ready))
+            return MHD_YES;
+        rc->deferred = 0;
+        enum MHD_Result ok = queue(conn, rc, &rc->deferred_resp);
+        http_response_clear(&rc->deferred_resp);
+        return ok;
+    }
     if (rc->status != 0) /* already answered (early 413) */ {
         *upload_data_size = 0;
         return MHD_YES;
@@ -264,9 +289,32 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         log_info("req=%s %s %s aborted(%d) %lldms", rc->request_id, rc->log_method,
                  rc->log_path, (int)toe, (long long)ms);
     buf_free(&rc->body, true);
+    http_response_clear(&rc->deferred_resp);
     free(rc);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+struct http_deferred *http_request_defer(struct http_request *req)
+{
+    struct request_ctx *rc = req->server_ctx;
+    if (rc == NULL || rc->deferred)
+        return NULL;
+    /* Inside the access callback: the daemon thread serving this
+     * connection cannot resume it before we return, so no race with a
+     * worker that finishes at once. */
+    MHD_suspend_connection(rc->conn);
+    rc->deferred = 1;
+    return (struct http_deferred *)rc;
+}
+
+void http_deferred_finish(struct http_deferred *d, struct http_response *resp)
+{
+    struct request_ctx *rc = (struct request_ctx *)d;
+    rc->deferred_resp = *resp; /* takes the json reference */
+    resp->json = NULL;
+    atomic_store(&rc->deferred_ready, 1);
+    MHD_resume_connection(rc->conn);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -313,7 +361,8 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+                     MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (cfg->addr->sa_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(

@@ -148,6 +148,47 @@ const struct sql_migration sql_migrations[] = {
              "  PRIMARY KEY (user_id, idem_key));"
              "CREATE INDEX import_keys_expiry ON import_keys(expires_at);",
      }},
+    /* 4: OAuth tokens (sealed, see vault/seal.h), the refresh lease that
+     * makes refreshes single-flight across processes, and pending states. */
+    {4,
+     {
+         [SQL_SQLITE] =
+             "ALTER TABLE integrations ADD COLUMN access_token BLOB;"
+             "ALTER TABLE integrations ADD COLUMN refresh_token BLOB;"
+             "ALTER TABLE integrations ADD COLUMN token_expires_at INTEGER;"
+             "ALTER TABLE integrations ADD COLUMN scopes TEXT;"
+             "ALTER TABLE integrations ADD COLUMN refreshed_at INTEGER;"
+             "ALTER TABLE integrations ADD COLUMN lease_id TEXT;"
+             "ALTER TABLE integrations ADD COLUMN lease_until INTEGER;"
+             "CREATE INDEX integrations_token_expiry ON integrations(token_expires_at);"
+             "CREATE TABLE oauth_states ("
+             "  state_hash BLOB PRIMARY KEY,"
+             "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             "  provider TEXT NOT NULL,"
+             "  verifier BLOB NOT NULL,"
+             "  nonce TEXT NOT NULL,"
+             "  browser_hash BLOB,"
+             "  expires_at INTEGER NOT NULL);"
+             "CREATE INDEX oauth_states_expiry ON oauth_states(expires_at);",
+         [SQL_POSTGRES] =
+             "ALTER TABLE integrations ADD COLUMN access_token BYTEA;"
+             "ALTER TABLE integrations ADD COLUMN refresh_token BYTEA;"
+             "ALTER TABLE integrations ADD COLUMN token_expires_at BIGINT;"
+             "ALTER TABLE integrations ADD COLUMN scopes TEXT;"
+             "ALTER TABLE integrations ADD COLUMN refreshed_at BIGINT;"
+             "ALTER TABLE integrations ADD COLUMN lease_id TEXT;"
+             "ALTER TABLE integrations ADD COLUMN lease_until BIGINT;"
+             "CREATE INDEX integrations_token_expiry ON integrations(token_expires_at);"
+             "CREATE TABLE oauth_states ("
+             "  state_hash BYTEA PRIMARY KEY,"
+             "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             "  provider TEXT NOT NULL,"
+             "  verifier BYTEA NOT NULL,"
+             "  nonce TEXT NOT NULL,"
+             "  browser_hash BYTEA,"
+             "  expires_at BIGINT NOT NULL);"
+             "CREATE INDEX oauth_states_expiry ON oauth_states(expires_at);",
+     }},
 };
 
 const size_t sql_migration_count = sizeof(sql_migrations) / sizeof(sql_migrations[0]);
@@ -192,6 +233,11 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
          " FROM users WHERE email = ?1",
          "SELECT id, email, password_hash, data_key, data_key_id, created_at"
          " FROM users WHERE email = $1"},
+    [SQL_USER_BY_ID] =
+        {"SELECT id, email, password_hash, data_key, data_key_id, created_at"
+         " FROM users WHERE id = ?1",
+         "SELECT id, email, password_hash, data_key, data_key_id, created_at"
+         " FROM users WHERE id = $1"},
     [SQL_USERS_NOT_UNDER_KEY] =
         {"SELECT id, email, password_hash, data_key, data_key_id, created_at FROM users"
          " WHERE data_key_id <> ?1 AND id > ?2 ORDER BY id LIMIT ?3",
@@ -239,10 +285,10 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
                              "DELETE FROM rate_limits WHERE expires_at <= $1"},
 
     [SQL_INTEGRATIONS_LIST] =
-        {"SELECT provider, email, status, connected_at FROM integrations"
-         " WHERE user_id = ?1 ORDER BY provider",
-         "SELECT provider, email, status, connected_at FROM integrations"
-         " WHERE user_id = $1 ORDER BY provider"},
+        {"SELECT provider, email, status, connected_at, token_expires_at, scopes FROM"
+         " integrations WHERE user_id = ?1 ORDER BY provider",
+         "SELECT provider, email, status, connected_at, token_expires_at, scopes FROM"
+         " integrations WHERE user_id = $1 ORDER BY provider"},
     [SQL_VAULT_INSERT] =
         {"INSERT INTO vault_entries (id, user_id, name, url, urls, website, username, tags, favorite, has_totp, password, notes, totp, dedupe_key, position, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16) ON CONFLICT (user_id, dedupe_key) DO NOTHING",
          "INSERT INTO vault_entries (id, user_id, name, url, urls, website, username, tags, favorite, has_totp, password, notes, totp, dedupe_key, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) ON CONFLICT (user_id, dedupe_key) DO NOTHING"},
@@ -267,6 +313,80 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
     [SQL_IMPORT_KEY_PURGE] =
         {"DELETE FROM import_keys WHERE expires_at <= ?1",
          "DELETE FROM import_keys WHERE expires_at <= $1"},
+    [SQL_OAUTH_STATE_INSERT] =
+        {"INSERT INTO oauth_states (state_hash, user_id, provider, verifier, nonce,"
+         " browser_hash, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         "INSERT INTO oauth_states (state_hash, user_id, provider, verifier, nonce,"
+         " browser_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"},
+    [SQL_OAUTH_STATE_TAKE] =
+        {"DELETE FROM oauth_states WHERE state_hash = ?1 RETURNING user_id, provider,"
+         " verifier, nonce, browser_hash, expires_at",
+         "DELETE FROM oauth_states WHERE state_hash = $1 RETURNING user_id, provider,"
+         " verifier, nonce, browser_hash, expires_at"},
+    [SQL_OAUTH_STATE_PURGE] =
+        {"DELETE FROM oauth_states WHERE expires_at <= ?1",
+         "DELETE FROM oauth_states WHERE expires_at <= $1"},
+    [SQL_OAUTH_UPSERT] =
+        {"INSERT INTO integrations (id, user_id, provider, email, status, connected_at,"
+         " updated_at, access_token, refresh_token, token_expires_at, scopes,"
+         " refreshed_at, lease_id, lease_until) VALUES (?1, ?2, ?3, ?4, 'active', ?5,"
+         " ?5, ?6, ?7, ?8, ?9, ?5, NULL, NULL) ON CONFLICT (user_id, provider) DO UPDATE"
+         " SET id = excluded.id, email = excluded.email, status = 'active', connected_at"
+         " = excluded.connected_at, updated_at = excluded.updated_at, access_token ="
+         " excluded.access_token, refresh_token = excluded.refresh_token,"
+         " token_expires_at = excluded.token_expires_at, scopes = excluded.scopes,"
+         " refreshed_at = excluded.refreshed_at, lease_id = NULL, lease_until = NULL",
+         "INSERT INTO integrations (id, user_id, provider, email, status, connected_at,"
+         " updated_at, access_token, refresh_token, token_expires_at, scopes,"
+         " refreshed_at, lease_id, lease_until) VALUES ($1, $2, $3, $4, 'active', $5,"
+         " $5, $6, $7, $8, $9, $5, NULL, NULL) ON CONFLICT (user_id, provider) DO UPDATE"
+         " SET id = excluded.id, email = excluded.email, status = 'active', connected_at"
+         " = excluded.connected_at, updated_at = excluded.updated_at, access_token ="
+         " excluded.access_token, refresh_token = excluded.refresh_token,"
+         " token_expires_at = excluded.token_expires_at, scopes = excluded.scopes,"
+         " refreshed_at = excluded.refreshed_at, lease_id = NULL, lease_until = NULL"},
+    [SQL_OAUTH_GET] =
+        {"SELECT i.id, i.provider, i.email, i.status, i.access_token, i.refresh_token,"
+         " i.token_expires_at, i.scopes, i.connected_at, i.refreshed_at, i.lease_until,"
+         " u.data_key, u.data_key_id, i.user_id FROM integrations i JOIN users u ON u.id"
+         " = i.user_id WHERE i.user_id = ?1 AND i.provider = ?2",
+         "SELECT i.id, i.provider, i.email, i.status, i.access_token, i.refresh_token,"
+         " i.token_expires_at, i.scopes, i.connected_at, i.refreshed_at, i.lease_until,"
+         " u.data_key, u.data_key_id, i.user_id FROM integrations i JOIN users u ON u.id"
+         " = i.user_id WHERE i.user_id = $1 AND i.provider = $2"},
+    [SQL_OAUTH_LEASE_CLAIM] =
+        {"UPDATE integrations SET lease_id = ?3, lease_until = ?5 WHERE user_id = ?1 AND"
+         " provider = ?2 AND (lease_until IS NULL OR lease_until <= ?4)",
+         "UPDATE integrations SET lease_id = $3, lease_until = $5 WHERE user_id = $1 AND"
+         " provider = $2 AND (lease_until IS NULL OR lease_until <= $4)"},
+    [SQL_OAUTH_TOKENS_UPDATE] =
+        {"UPDATE integrations SET access_token = ?4, refresh_token = COALESCE(?5,"
+         " refresh_token), token_expires_at = ?6, scopes = COALESCE(?7, scopes), status"
+         " = 'active', refreshed_at = ?8, updated_at = ?8, lease_id = NULL, lease_until"
+         " = NULL WHERE user_id = ?1 AND provider = ?2 AND lease_id = ?3",
+         "UPDATE integrations SET access_token = $4, refresh_token = COALESCE($5,"
+         " refresh_token), token_expires_at = $6, scopes = COALESCE($7, scopes), status"
+         " = 'active', refreshed_at = $8, updated_at = $8, lease_id = NULL, lease_until"
+         " = NULL WHERE user_id = $1 AND provider = $2 AND lease_id = $3"},
+    [SQL_OAUTH_LEASE_END] =
+        {"UPDATE integrations SET status = COALESCE(?4, status), updated_at = ?5,"
+         " lease_id = NULL, lease_until = NULL WHERE user_id = ?1 AND provider = ?2 AND"
+         " lease_id = ?3",
+         "UPDATE integrations SET status = COALESCE($4, status), updated_at = $5,"
+         " lease_id = NULL, lease_until = NULL WHERE user_id = $1 AND provider = $2 AND"
+         " lease_id = $3"},
+    [SQL_OAUTH_DELETE] =
+        {"DELETE FROM integrations WHERE user_id = ?1 AND provider = ?2",
+         "DELETE FROM integrations WHERE user_id = $1 AND provider = $2"},
+    [SQL_OAUTH_DUE] =
+        {"SELECT user_id, provider FROM integrations WHERE status = 'active' AND"
+         " refresh_token IS NOT NULL AND token_expires_at IS NOT NULL AND"
+         " token_expires_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?2) ORDER"
+         " BY token_expires_at LIMIT ?3",
+         "SELECT user_id, provider FROM integrations WHERE status = 'active' AND"
+         " refresh_token IS NOT NULL AND token_expires_at IS NOT NULL AND"
+         " token_expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $2) ORDER"
+         " BY token_expires_at LIMIT $3"},
 };
 
 const char *sql_text(enum sql_id id, enum sql_dialect d)

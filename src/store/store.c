@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/timefmt.h"
 #include "store/db.h"
+#include "store/store_internal.h"
 
 struct store {
     const struct db_driver *drv;
@@ -89,7 +90,13 @@ static int store_exec(struct store *st, enum sql_id id, const struct db_val *par
     return rc;
 }
 
-#define NPARAMS(a) (sizeof(a) / sizeof((a)[0]))
+int store_internal_exec(struct store *st, enum sql_id id, const struct db_val *params,
+                        size_t nparams, db_row_fn fn, void *ctx, int64_t *changes)
+{
+    return store_exec(st, id, params, nparams, fn, ctx, changes);
+}
+
+#define NPARAMS(a) STORE_NPARAMS(a)
 
 /* ---- row decoding ---- */
 
@@ -102,6 +109,16 @@ static int col_text(const struct db_val *v, char *out, size_t outsz)
     memcpy(out, v->p, v->n);
     out[v->n] = '\0';
     return 0;
+}
+
+/* A nullable text column: NULL reads as "". */
+static int col_text_opt(const struct db_val *v, char *out, size_t outsz)
+{
+    if (v->type == DBV_NULL) {
+        out[0] = '\0';
+        return 0;
+    }
+    return col_text(v, out, outsz);
 }
 
 static int col_blob(const struct db_val *v, unsigned char *out, size_t outsz, size_t *len)
@@ -308,6 +325,14 @@ int store_user_by_email(struct store *st, const char *email, struct store_user *
     return found_rc(rc, r.found);
 }
 
+int store_user_by_id(struct store *st, const char *id, struct store_user *out)
+{
+    struct db_val p[] = {DB_TEXT(id)};
+    struct user_row r = {out, 0};
+    int rc = store_exec(st, SQL_USER_BY_ID, p, NPARAMS(p), row_user, &r, NULL);
+    return found_rc(rc, r.found);
+}
+
 struct users_visit {
     store_user_fn fn;
     void *ctx;
@@ -408,6 +433,8 @@ int store_purge_expired(struct store *st, int64_t now)
         rc = store_exec(st, SQL_RATELIMIT_PURGE, p, NPARAMS(p), NULL, NULL, NULL);
     if (rc == STORE_OK)
         rc = store_exec(st, SQL_IMPORT_KEY_PURGE, p, NPARAMS(p), NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_exec(st, SQL_OAUTH_STATE_PURGE, p, NPARAMS(p), NULL, NULL, NULL);
     return rc;
 }
 
@@ -423,13 +450,15 @@ static int row_integration(void *ctx, const struct db_val *cols, size_t ncols)
 {
     struct integrations_visit *v = ctx;
     struct store_integration in;
-    if (ncols < 4 || col_text(&cols[0], in.provider, sizeof(in.provider)) ||
+    if (ncols < 6 || col_text(&cols[0], in.provider, sizeof(in.provider)) ||
         col_text(&cols[1], in.email, sizeof(in.email)) ||
-        col_text(&cols[2], in.status, sizeof(in.status)) || cols[3].type != DBV_INT) {
+        col_text(&cols[2], in.status, sizeof(in.status)) || cols[3].type != DBV_INT ||
+        col_text_opt(&cols[5], in.scopes, sizeof(in.scopes))) {
         v->bad = 1;
         return 1;
     }
     in.connected_at = cols[3].i;
+    in.expires_at = cols[4].type == DBV_INT ? cols[4].i : 0;
     return v->fn(v->ctx, &in);
 }
 

@@ -34,6 +34,10 @@ enum store_rc {
 #define STORE_TOKEN_HASH_BYTES 32
 #define STORE_PROVIDER_MAX 16
 #define STORE_STATUS_MAX 16
+#define STORE_SCOPES_MAX 1024
+#define STORE_NONCE_MAX 64
+#define STORE_SEALED_SMALL_MAX 256
+#define STORE_SEALED_TOKEN_MAX (8192 + 64) /* LIMIT_OAUTH_TOKEN_MAX + seal overhead */
 
 struct store;
 
@@ -58,6 +62,44 @@ struct store_integration {
     char email[STORE_EMAIL_MAX + 1];
     char status[STORE_STATUS_MAX + 1];
     int64_t connected_at;
+    int64_t expires_at; /* 0: none known (no OAuth token, or it never expires) */
+    char scopes[STORE_SCOPES_MAX + 1]; /* granted OAuth scopes; "" when unknown */
+};
+
+/* A pending OAuth authorization (state). Only hashes of the state and of
+ * the browser-binding cookie are stored; the PKCE verifier is sealed. */
+struct store_oauth_state {
+    unsigned char state_hash[STORE_TOKEN_HASH_BYTES];
+    char user_id[STORE_ID_LEN + 1];
+    char provider[STORE_PROVIDER_MAX + 1];
+    unsigned char verifier[STORE_SEALED_SMALL_MAX]; /* sealed */
+    size_t verifier_len;
+    char nonce[STORE_NONCE_MAX + 1];
+    unsigned char browser_hash[STORE_TOKEN_HASH_BYTES];
+    int has_browser;
+    int64_t expires_at;
+};
+
+/* An OAuth integration with its sealed tokens and its owner's wrapped data
+ * key (so background code can open the tokens). */
+struct store_oauth {
+    char id[STORE_ID_LEN + 1];
+    char user_id[STORE_ID_LEN + 1];
+    char provider[STORE_PROVIDER_MAX + 1];
+    char email[STORE_EMAIL_MAX + 1];
+    char status[STORE_STATUS_MAX + 1];
+    unsigned char access[STORE_SEALED_TOKEN_MAX];
+    size_t access_len;
+    unsigned char refresh[STORE_SEALED_TOKEN_MAX];
+    size_t refresh_len; /* 0: no refresh token */
+    int64_t expires_at; /* 0: does not expire */
+    char scopes[STORE_SCOPES_MAX + 1];
+    int64_t connected_at;
+    int64_t refreshed_at;
+    int64_t lease_until; /* 0: no lease */
+    unsigned char data_key[STORE_WRAPPED_MAX];
+    size_t data_key_len;
+    char data_key_id[STORE_KEY_ID_MAX + 1];
 };
 
 /* Opens the database named by url ("sqlite:PATH" or "postgres://...") and
@@ -81,6 +123,7 @@ int store_user_create(struct store *st, const struct store_user *u,
                       const unsigned char session_hash[STORE_TOKEN_HASH_BYTES],
                       int64_t created_at, int64_t expires_at);
 int store_user_by_email(struct store *st, const char *email, struct store_user *out);
+int store_user_by_id(struct store *st, const char *id, struct store_user *out);
 
 /* Visits users whose data key was not wrapped by key_id, id > after_id,
  * ordered by id, at most limit of them. The callback returns 0 to go on. */
@@ -179,5 +222,46 @@ int store_vault_delete(struct store *st, const char *id, const char *user_id);
  * stored reply (*reply malloc'd). STORE_NOT_FOUND when none. */
 int store_import_key_get(struct store *st, const char *user_id, const char *key, int64_t now,
                          unsigned char hash[STORE_IDEM_HASH_BYTES], char **reply);
+
+/* ---- OAuth (see oauth/flow.h for the rules these serve) ---- */
+
+int store_oauth_state_insert(struct store *st, const struct store_oauth_state *s);
+/* Deletes the state and hands it back in one statement, so a state is used
+ * at most once even across processes. STORE_NOT_FOUND when unknown or
+ * already used (expiry is the caller's check). */
+int store_oauth_state_take(struct store *st, const unsigned char hash[STORE_TOKEN_HASH_BYTES],
+                           struct store_oauth_state *out);
+
+/* Inserts or replaces the (user, provider) integration, active, lease free.
+ * refresh may be NULL; expires_at 0 for a token that does not expire. */
+int store_oauth_upsert(struct store *st, const char *id, const char *user_id,
+                       const char *provider, const char *email, int64_t now,
+                       const unsigned char *access, size_t access_len,
+                       const unsigned char *refresh, size_t refresh_len, int64_t expires_at,
+                       const char *scopes);
+int store_oauth_get(struct store *st, const char *user_id, const char *provider,
+                    struct store_oauth *out);
+/* Takes the refresh lease of (user, provider) until `until` when it is free
+ * or expired at now: STORE_OK, or STORE_CONFLICT while another holds it
+ * (STORE_NOT_FOUND is not distinguished: re-read the row). */
+int store_oauth_lease_claim(struct store *st, const char *user_id, const char *provider,
+                            const char *lease_id, int64_t now, int64_t until);
+/* Stores refreshed tokens and frees the lease, only while lease_id still
+ * holds it (STORE_CONFLICT otherwise). refresh NULL keeps the stored one;
+ * scopes NULL keeps the stored scopes. */
+int store_oauth_tokens_update(struct store *st, const char *user_id, const char *provider,
+                              const char *lease_id, const unsigned char *access,
+                              size_t access_len, const unsigned char *refresh,
+                              size_t refresh_len, int64_t expires_at, const char *scopes,
+                              int64_t now);
+/* Frees the lease, setting status when not NULL. */
+int store_oauth_lease_end(struct store *st, const char *user_id, const char *provider,
+                          const char *lease_id, const char *status, int64_t now);
+int store_oauth_delete(struct store *st, const char *user_id, const char *provider);
+/* Visits active integrations with a refresh token whose access token
+ * expires by `before` and whose lease is free at now, soonest first. */
+typedef int (*store_oauth_due_fn)(void *ctx, const char *user_id, const char *provider);
+int store_oauth_due(struct store *st, int64_t before, int64_t now, unsigned limit,
+                    store_oauth_due_fn fn, void *ctx);
 
 #endif

@@ -111,7 +111,7 @@ static void test_match_provider_param(void **state)
     assert_int_equal(
         match(HTTP_POST, "/api/integrations/github/refresh", &r, &req.params, allow),
         ROUTE_FOUND);
-    assert_ptr_equal(r->handler, api_oauth_not_configured);
+    assert_ptr_equal(r->handler, api_oauth_refresh);
     assert_int_equal(r->method, HTTP_POST);
     assert_string_equal(r->pattern, "/api/integrations/{provider}/refresh");
     assert_non_null(http_param(&req, "provider"));

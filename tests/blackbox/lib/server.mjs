@@ -149,16 +149,17 @@ async function startOnce(port, dataDir, env) {
 
 /**
  * Start `passagent serve` on a free port with a fresh (or given) data dir.
- * Options: env (overrides), dataDir (reuse; implies keepDataDir), keepDataDir.
+ * Options: env (overrides), dataDir (reuse; implies keepDataDir), keepDataDir,
+ * port (listen there; for tests whose peers must know the URL beforehand).
  */
-export async function startServer({ env = {}, dataDir, keepDataDir } = {}) {
+export async function startServer({ env = {}, dataDir, keepDataDir, port: fixedPort } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`passagent binary not found at ${BIN} (set PASSAGENT_BIN or run make)`);
   const ownDir = !dataDir;
   const dir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'passagent-bb-'));
   const keep = keepDataDir ?? !ownDir;
   let started;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? await freePort();
     started = await startOnce(port, dir, env);
     if (started.ok) {
       started.port = port;
