@@ -9,7 +9,7 @@ import {
   startOAuthWorld, authorize, callback, connect, consent, listIntegrations, register, api,
   CLIENT, assertNoSecrets,
 } from './lib/oauth.mjs';
-import { startServer, stopClean, assertError, ISO_UTC } from './lib/server.mjs';
+import { startServer, stopClean, assertError, ISO_UTC, dbExec } from './lib/server.mjs';
 
 let w;
 const states = [];
@@ -161,7 +161,7 @@ describe('failed callbacks store nothing and say why', () => {
     const back = await consent(authUrl, { stopAt: cbPrefix('github') });
     remember(back);
     // Ten minutes pass: age the pending states in the database.
-    execFileSync('sqlite3', [path.join(w.srv.dataDir, 'passagent.db'), 'UPDATE oauth_states SET expires_at = expires_at - 601;']);
+    dbExec(w.srv, 'UPDATE oauth_states SET expires_at = expires_at - 601');
     expectError(await callback(w.srv, back), 'invalid_state', 'github');
     assert.deepEqual(await listIntegrations(w.srv, u), []);
   });

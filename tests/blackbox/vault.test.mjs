@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startServer, stopClean, register, api, assertError, rawExchange, sleep, SLOW,
+  startServer, stopClean, register, api, assertError, rawExchange, sleep, SLOW, dbExec,
 } from './lib/server.mjs';
 import { importJson, importMultipart, listAll, reveal } from './lib/vault.mjs';
 
@@ -260,8 +260,13 @@ describe('atomicity', () => {
         s.child.kill('SIGKILL');
         await pending;
         await s.stop().catch(() => {});
-        const check = execFileSync('sqlite3', [path.join(dir, 'passagent.db'), 'PRAGMA integrity_check;']).toString().trim();
-        assert.equal(check, 'ok');
+        if (s.dbUrl) {
+          // PostgreSQL: the transaction left all rows or none.
+          assert.ok(['0', '5000'].includes(dbExec(s, 'SELECT count(*) FROM vault_entries')));
+        } else {
+          const check = execFileSync('sqlite3', [path.join(dir, 'passagent.db'), 'PRAGMA integrity_check;']).toString().trim();
+          assert.equal(check, 'ok');
+        }
         const s2 = await startServer({ env: { PASSAGENT_RATE_LIMITS: LIMITS }, dataDir: dir });
         try {
           const r = await api(s2, 'GET', '/api/passwords?limit=1', { token: u.token });

@@ -103,6 +103,15 @@ function pgDatabaseFor(dataDir) {
   return u.toString();
 }
 
+/** Runs one SQL statement on a server's database, whichever the backend. */
+export function dbExec(srv, sql) {
+  const r = srv.dbUrl
+    ? spawnSync('psql', [srv.dbUrl, '-qAtc', sql], { encoding: 'utf8' })
+    : spawnSync('sqlite3', [path.join(srv.dataDir, 'passagent.db'), sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`SQL failed: ${sql}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
 async function startOnce(port, dataDir, env) {
   if (PG_ADMIN && !('PASSAGENT_DB' in env)) env = { ...env, PASSAGENT_DB: pgDatabaseFor(dataDir) };
   const url = `http://127.0.0.1:${port}`;
@@ -176,10 +185,12 @@ export async function startServer({ env = {}, dataDir, keepDataDir, port: fixedP
   }
   const { child, url, port, exited, getExit } = started;
   let stopped = null;
+  const dbUrl = env.PASSAGENT_DB || (PG_ADMIN ? pgDatabaseFor(dir) : null);
   const srv = {
     url,
     port,
     dataDir: dir,
+    dbUrl: dbUrl && dbUrl.startsWith('postgres') ? dbUrl : null,
     child,
     pid: child.pid,
     logs: started.logs,
