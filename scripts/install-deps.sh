@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
   libcurl4-openssl-dev libcmocka-dev
-  curl wrk sqlite3 ca-certificates
+  curl wrk sqlite3 ca-certificates openssl dovecot-imapd
 )
 
 missing=()

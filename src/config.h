@@ -13,6 +13,7 @@
 #include "auth/ratelimit.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "imap/client.h"
 
 enum config_command { CMD_SERVE, CMD_ROTATE_MASTER_KEY, CMD_HELP, CMD_VERSION };
 
@@ -32,6 +33,7 @@ struct config {
     struct rl_config rate_limits;
     unsigned threads;
     enum log_level log_level;
+    struct imapc_settings imap;
 };
 
 /* Fills cfg from argv and the environment. */

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/timefmt.h"
 #include "http/server.h"
+#include "imap/monitor.h"
 #include "vault/rotate.h"
 
 #define PASSAGENT_VERSION "0.1.0"
@@ -100,6 +101,9 @@ static int serve(const struct config *cfg, struct app *app)
     pthread_cond_init(&hk.wake, NULL);
     if (pthread_create(&hk.thread, NULL, housekeeping_run, &hk) != 0)
         die("cannot start the housekeeping thread");
+    struct imap_monitor *imap_monitor = NULL;
+    if (imap_monitor_start(app->store, app->keys, app->imap, &imap_monitor) != 0)
+        die("cannot start the IMAP status check thread");
     log_info("passagent %s listening on %s (public URL %s, %s database, %u threads)",
              PASSAGENT_VERSION, cfg->listen, cfg->public_url, store_backend(app->store),
              cfg->threads);
@@ -110,6 +114,7 @@ static int serve(const struct config *cfg, struct app *app)
     log_info("shutdown: signal %d received, finishing in-flight requests", sig);
     http_server_stop(&srv, LIMIT_SHUTDOWN_GRACE_S);
     housekeeping_stop(&hk);
+    imap_monitor_stop(&imap_monitor);
     pthread_mutex_destroy(&hk.lock);
     pthread_cond_destroy(&hk.wake);
     log_info("shutdown complete");
@@ -155,8 +160,12 @@ int main(int argc, char **argv)
     }
     if (auth_password_init(LIMIT_HASHES_IN_FLIGHT) != 0)
         die("cannot initialise libsodium");
+    if (imapc_global_init() != 0)
+        die("cannot initialise libcurl");
 
-    struct app app = {.rate_limits = cfg.rate_limits, .secure_cookies = cfg.secure_cookies};
+    struct app app = {.rate_limits = cfg.rate_limits,
+                      .secure_cookies = cfg.secure_cookies,
+                      .imap = &cfg.imap};
     struct vault_keyring_source ks = {
         .key_text = cfg.master_key,
         .previous_text = cfg.master_key_previous,

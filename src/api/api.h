@@ -15,6 +15,7 @@
 #include "auth/ratelimit.h"
 #include "auth/token.h"
 #include "http/router.h"
+#include "imap/client.h"
 #include "store/store.h"
 #include "vault/keyring.h"
 
@@ -24,6 +25,7 @@ struct app {
     struct vault_keyring *keys;
     struct rl_config rate_limits;
     bool secure_cookies; /* public URL is https */
+    const struct imapc_settings *imap; /* IMAP policy, timeouts, CA file */
 };
 
 struct api_call {
@@ -95,5 +97,7 @@ void api_auth_session(struct api_call *c);
 void api_auth_csrf(struct api_call *c);
 void api_integrations_list(struct api_call *c);
 void api_oauth_not_configured(struct api_call *c);
+void api_imap_connect(struct api_call *c);
+void api_imap_disconnect(struct api_call *c);
 
 #endif

@@ -20,7 +20,9 @@ static const struct {
     [ERR_UNPROCESSABLE] = {422, "UNPROCESSABLE"},
     [ERR_RATE_LIMITED] = {429, "RATE_LIMITED"},
     [ERR_INTERNAL] = {500, "INTERNAL_ERROR"},
+    [ERR_BAD_GATEWAY] = {502, "BAD_GATEWAY"},
     [ERR_UNAVAILABLE] = {503, "SERVICE_UNAVAILABLE"},
+    [ERR_GATEWAY_TIMEOUT] = {504, "GATEWAY_TIMEOUT"},
 };
 
 static int err_vset(struct err *e, enum err_kind kind, const char *code, const char *fmt,

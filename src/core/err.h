@@ -21,7 +21,9 @@ enum err_kind {
     ERR_UNPROCESSABLE,     /* 422 UNPROCESSABLE */
     ERR_RATE_LIMITED,      /* 429 RATE_LIMITED */
     ERR_INTERNAL,          /* 500 INTERNAL_ERROR */
+    ERR_BAD_GATEWAY,       /* 502 BAD_GATEWAY: a server we called failed */
     ERR_UNAVAILABLE,       /* 503 SERVICE_UNAVAILABLE */
+    ERR_GATEWAY_TIMEOUT,   /* 504 GATEWAY_TIMEOUT: a server we called was silent */
     ERR_KIND_COUNT
 };
 
