@@ -44,7 +44,7 @@ int imap_mailbox_save(struct store *st, const unsigned char dk[VAULT_KEY_BYTES],
                       struct err *e)
 {
     struct store_imap_account *row = calloc(1, sizeof(*row));
-    json_t *obj = json_pack("{s:s, s:i, s:s, s:b, s:s?}", "host", a->host, "port", (int)a->port,
+    json_t *obj = json_pack("{s:s, s:i, s:s, s:b, s:s*}", "host", a->host, "port", (int)a->port,
                             "username", a->username, "tls", a->tls, "pin", a->pin);
     char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
