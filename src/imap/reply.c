@@ -58,11 +58,8 @@ static void caps_scan(struct span caps, char stop, struct imapc_reply_info *out)
     out->cap_starttls = out->cap_logindisabled = out->cap_password = out->cap_oauth = false;
     while (caps.p < caps.end && (stop == '\0' || *caps.p != stop)) {
         struct span t = next_token(&caps, stop);
-        if (t.p == t.end) {
-            if (caps.p < caps.end && *caps.p != stop)
-                caps.p++; /* a stray space: step over it */
-            continue;
-        }
+        if (t.p == t.end)
+            continue; /* a doubled space: next_token stepped over it */
         if (span_ieq(t, "STARTTLS"))
             out->cap_starttls = true;
         else if (span_ieq(t, "LOGINDISABLED"))
