@@ -66,3 +66,6 @@ printf '%-58s %10s\n' "ratio authenticated/trivial, limits on (target >= 0.5)" "
 printf '%-58s %10s\n' "ratio authenticated/trivial, limits off" "$(ratio "$auth_off" "$trivial")"
 printf '%-58s %10s\n' "RSS idle, MiB (target <= 16)" "$(awk -v k="$idle" 'BEGIN{printf "%.1f", k/1024}')"
 printf '%-58s %10s\n' "RSS under $CONNS connections, MiB" "$(awk -v k="$busy" 'BEGIN{printf "%.1f", k/1024}')"
+
+# IMAP: connect (TLS handshake + login + seal + store) against a local Dovecot.
+PASSAGENT_BIN="$BIN" node bench/imap-bench.mjs
