@@ -106,7 +106,7 @@ int accounts_register(struct store *st, struct vault_keyring *kr, const char *em
 int accounts_login(struct store *st, const char *email, const char *pw, size_t pw_len,
                    int64_t now, struct account_session *out, struct err *e)
 {
-    struct store_user u;
+    struct store_user u = {0}; /* initialised: cppcheck CTU check */
     int rc = store_user_by_email(st, email, &u);
     if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return accounts_store_err(rc, e);
