@@ -167,3 +167,6 @@ echo
 PASSAGENT_BIN="$BIN" node bench/oauth_bench.mjs | while IFS='|' read -r name value; do
     printf '%-58s %10s\n' "$name" "$value"
 done
+
+# IMAP: connect (TLS handshake + login + seal + store) against a local Dovecot.
+PASSAGENT_BIN="$BIN" node bench/imap-bench.mjs

@@ -43,6 +43,19 @@ static const struct setting settings[] = {
      "refresh tokens that expire within this many seconds (default 300)"},
     {"--workers", "PASSAGENT_WORKERS",
      "most threads for calls to providers, made on demand (default 128)"},
+    {"--imap-allow", "PASSAGENT_IMAP_ALLOW",
+     "IMAP targets allowed despite being internal: host:port, [v6]:port, ADDR/BITS (comma list)"},
+    {"--imap-ports", "PASSAGENT_IMAP_PORTS", "IMAP ports users may name (default 993,143)"},
+    {"--imap-ca-file", "PASSAGENT_IMAP_CA_FILE",
+     "PEM file of CAs trusted for IMAP servers, in place of the default bundle"},
+    {"--imap-connect-timeout", "PASSAGENT_IMAP_CONNECT_TIMEOUT",
+     "seconds for DNS, TCP, TLS, greeting and login (default 15)"},
+    {"--imap-reply-timeout", "PASSAGENT_IMAP_REPLY_TIMEOUT",
+     "seconds to wait for each IMAP server reply (default 15)"},
+    {"--imap-check-interval", "PASSAGENT_IMAP_CHECK_INTERVAL",
+     "seconds between background IMAP login checks; 0 = off (default 3600)"},
+    {"--imap-connect-limit", "PASSAGENT_IMAP_CONNECT_LIMIT",
+     "IMAP connect attempts per user: COUNT/SECONDS or off (default 10/900)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -186,7 +199,9 @@ static int parse_args(int argc, char **argv, struct config *cfg, const char **fl
 }
 
 enum { S_LISTEN, S_DATA_DIR, S_DB, S_PUBLIC_URL, S_KEY, S_KEY_PREV, S_KEY_FILE, S_RATE, S_THREADS,
-       S_LOG, S_PER_IP, S_PROXIES, S_OAUTH_TIMEOUT, S_OAUTH_INTERVAL, S_OAUTH_MARGIN, S_WORKERS };
+       S_LOG, S_PER_IP, S_PROXIES, S_OAUTH_TIMEOUT, S_OAUTH_INTERVAL, S_OAUTH_MARGIN, S_WORKERS,
+       S_IMAP_ALLOW, S_IMAP_PORTS, S_IMAP_CA, S_IMAP_CONNECT_TO, S_IMAP_REPLY_TO, S_IMAP_CHECK,
+       S_IMAP_LIMIT };
 
 /* Each entry must be an IPv4 or IPv6 literal: a name would be resolved
  * once and silently go stale. */
@@ -228,6 +243,70 @@ static int load_oauth(const char *const *fv, struct oauth_settings *o, struct er
         parse_small_uint("PASSAGENT_WORKERS", v, 4096, &o->workers, e) != 0)
         return -1;
     return oauth_providers_load(o, e);
+}
+
+static int parse_uint_range(const char *name, const char *text, unsigned min, unsigned max,
+                            unsigned *out, struct err *e)
+{
+    char *end = NULL;
+    long v = (*text >= '0' && *text <= '9') ? strtol(text, &end, 10) : -1;
+    if (v < 0 || *end != '\0' || v < (long)min || v > (long)max)
+        return err_set(e, ERR_INTERNAL, "%s: expected a number from %u to %u, got '%.16s'", name,
+                       min, max, text);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_imap_limit(const char *text, struct imapc_settings *s, struct err *e)
+{
+    unsigned count = 0, window = 0;
+    char tail = '\0';
+    if (strcmp(text, "off") == 0) {
+        s->connect_limit = 0;
+        return 0;
+    }
+    if (sscanf(text, "%u/%u%c", &count, &window, &tail) != 2 || count == 0 || window == 0 ||
+        count > 1000000 || window > 86400)
+        return err_set(e, ERR_INTERNAL,
+                       "PASSAGENT_IMAP_CONNECT_LIMIT: expected COUNT/SECONDS or off, got '%.32s'",
+                       text);
+    s->connect_limit = count;
+    s->connect_window_s = window;
+    return 0;
+}
+
+/* The IMAP settings (src/imap/client.h): policy, CA file, timeouts. */
+static int config_imap(const char *const *fv, struct imapc_settings *s, struct err *e)
+{
+    const char *v;
+    s->connect_timeout_s = LIMIT_IMAP_CONNECT_TIMEOUT_S;
+    s->reply_timeout_s = LIMIT_IMAP_REPLY_TIMEOUT_S;
+    s->check_interval_s = LIMIT_IMAP_CHECK_INTERVAL_S;
+    s->connect_limit = LIMIT_IMAP_CONNECT_COUNT;
+    s->connect_window_s = LIMIT_IMAP_CONNECT_WINDOW_S;
+    if (imapc_policy_parse(setting_value(fv, S_IMAP_ALLOW), setting_value(fv, S_IMAP_PORTS),
+                           &s->policy, e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_IMAP_CA)) != NULL) {
+        if (strlen(v) >= sizeof(s->ca_file) || access(v, R_OK) != 0)
+            return err_set(e, ERR_INTERNAL, "PASSAGENT_IMAP_CA_FILE: cannot read '%.64s'", v);
+        snprintf(s->ca_file, sizeof(s->ca_file), "%s", v);
+    }
+    if ((v = setting_value(fv, S_IMAP_CONNECT_TO)) != NULL &&
+        parse_uint_range("PASSAGENT_IMAP_CONNECT_TIMEOUT", v, 1, LIMIT_IMAP_TIMEOUT_MAX_S,
+                         &s->connect_timeout_s, e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_IMAP_REPLY_TO)) != NULL &&
+        parse_uint_range("PASSAGENT_IMAP_REPLY_TIMEOUT", v, 1, LIMIT_IMAP_TIMEOUT_MAX_S,
+                         &s->reply_timeout_s, e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_IMAP_CHECK)) != NULL &&
+        parse_uint_range("PASSAGENT_IMAP_CHECK_INTERVAL", v, 0, 7 * 86400, &s->check_interval_s,
+                         e) != 0)
+        return -1;
+    if ((v = setting_value(fv, S_IMAP_LIMIT)) != NULL && parse_imap_limit(v, s, e) != 0)
+        return -1;
+    return 0;
 }
 
 int config_load(int argc, char **argv, struct config *cfg, struct err *e)
@@ -293,5 +372,7 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
     v = setting_value(fv, S_PROXIES);
     if (v && parse_proxies(v, cfg, e) != 0)
         return -1;
-    return load_oauth(fv, &cfg->oauth, e);
+    if (load_oauth(fv, &cfg->oauth, e) != 0)
+        return -1;
+    return config_imap(fv, &cfg->imap, e);
 }

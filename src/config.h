@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "oauth/provider.h"
+#include "imap/client.h"
 
 enum config_command { CMD_SERVE, CMD_ROTATE_MASTER_KEY, CMD_HELP, CMD_VERSION };
 
@@ -36,6 +37,7 @@ struct config {
     enum log_level log_level;
     char trusted_proxies[512]; /* comma-separated IP literals, or "" */
     struct oauth_settings oauth; /* providers, timeouts, refresher, workers */
+    struct imapc_settings imap;
 };
 
 /* Fills cfg from argv and the environment. */

@@ -25,6 +25,7 @@
 #include "core/timefmt.h"
 #include "http/server.h"
 #include "oauth/httpc.h"
+#include "imap/monitor.h"
 #include "vault/rotate.h"
 
 #define PASSAGENT_VERSION "0.1.0"
@@ -153,6 +154,9 @@ static int serve(const struct config *cfg, struct app *app)
     struct oauth_refresher *refresher = NULL;
     if (oauth_refresher_start(app->oauth, &refresher) != 0)
         die("cannot start the token refresher");
+    struct imap_monitor *imap_monitor = NULL;
+    if (imap_monitor_start(app->store, app->keys, app->imap, &imap_monitor) != 0)
+        die("cannot start the IMAP status check thread");
     log_info("passagent %s listening on %s (public URL %s, %s database, %u threads)",
              PASSAGENT_VERSION, cfg->listen, cfg->public_url, store_backend(app->store),
              cfg->threads);
@@ -165,6 +169,7 @@ static int serve(const struct config *cfg, struct app *app)
     oauth_refresher_stop(&refresher);
     workers_destroy(&app->workers); /* runs what is queued, then joins */
     housekeeping_stop(&hk);
+    imap_monitor_stop(&imap_monitor);
     pthread_mutex_destroy(&hk.lock);
     pthread_cond_destroy(&hk.wake);
     log_info("shutdown complete");
@@ -214,10 +219,13 @@ int main(int argc, char **argv)
     json_set_alloc_funcs(json_alloc, json_free_wiped);
     if (auth_password_init(LIMIT_HASHES_IN_FLIGHT, LIMIT_HASHES_WAITING) != 0)
         die("cannot initialise libsodium");
+    if (imapc_global_init() != 0)
+        die("cannot initialise libcurl");
 
     struct app app = {.rate_limits = cfg.rate_limits,
                       .secure_cookies = cfg.secure_cookies,
-                      .trusted_proxies = cfg.trusted_proxies};
+                      .trusted_proxies = cfg.trusted_proxies,
+                      .imap = &cfg.imap};
     struct vault_keyring_source ks = {
         .key_text = cfg.master_key,
         .previous_text = cfg.master_key_previous,

@@ -17,6 +17,7 @@
 #include "core/workers.h"
 #include "oauth/flow.h"
 #include "http/router.h"
+#include "imap/client.h"
 #include "store/store.h"
 #include "vault/keyring.h"
 
@@ -29,6 +30,7 @@ struct app {
     const char *trusted_proxies; /* comma-separated IPs; "" for none */
     const struct oauth_ctx *oauth;
     struct workers *workers; /* offloaded handlers (api_offload) */
+    const struct imapc_settings *imap; /* IMAP policy, timeouts, CA file */
 };
 
 struct api_call {
@@ -122,5 +124,7 @@ void api_oauth_auth(struct api_call *c);
 void api_oauth_callback(struct api_call *c);
 void api_oauth_refresh(struct api_call *c);
 void api_oauth_disconnect(struct api_call *c);
+void api_imap_connect(struct api_call *c);
+void api_imap_disconnect(struct api_call *c);
 
 #endif

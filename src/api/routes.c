@@ -28,6 +28,15 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/api/user-integrations", api_integrations_list, AUTH, RL_GENERAL, 0},
 
+    /* IMAP mailboxes. These literal routes must stay above the
+     * /api/integrations/{provider}/... patterns: the first match wins. */
+    {HTTP_POST, "/api/integrations/imap/connect", api_imap_connect, AUTH | CSRF | JSON,
+     RL_GENERAL, LIMIT_BODY_SMALL},
+    /* Disconnect takes no body (the seed documents none), like the
+     * provider disconnect: no JSON flag, so a bare POST works. */
+    {HTTP_POST, "/api/integrations/imap/disconnect", api_imap_disconnect, AUTH | CSRF,
+     RL_GENERAL, LIMIT_BODY_SMALL},
+
     /* OAuth providers (oauth_api.c). The callback has no session: the
      * state authenticates it (single use, bound to user, provider and, for
      * browser sessions, a cookie). It is a GET, so CSRF does not apply. */

@@ -44,6 +44,17 @@
 #define LIMIT_MULTIPART_PARTS 8u
 #define LIMIT_MULTIPART_HEADER 4096u        /* one part's header block */
 
+/* IMAP mailboxes */
+#define LIMIT_IMAP_USERNAME_MAX 320u  /* bytes */
+#define LIMIT_IMAP_PASSWORD_MAX 1024u /* bytes */
+#define LIMIT_IMAP_CONNECT_TIMEOUT_S 15u /* defaults; PASSAGENT_IMAP_*_TIMEOUT */
+#define LIMIT_IMAP_REPLY_TIMEOUT_S 15u
+#define LIMIT_IMAP_TIMEOUT_MAX_S 120u
+#define LIMIT_IMAP_CHECK_INTERVAL_S 3600u /* background status check */
+#define LIMIT_IMAP_CHECK_PAGE 64u         /* mailboxes read per query */
+#define LIMIT_IMAP_CONNECT_COUNT 10u      /* connect attempts per user ... */
+#define LIMIT_IMAP_CONNECT_WINDOW_S 900u  /* ... per 15 minutes */
+
 /* Rate-limit defaults (PRODUCT.md): count per window seconds */
 #define LIMIT_RL_AUTH_COUNT 10u
 #define LIMIT_RL_AUTH_WINDOW_S 900u

@@ -189,6 +189,24 @@ const struct sql_migration sql_migrations[] = {
              "  expires_at BIGINT NOT NULL);"
              "CREATE INDEX oauth_states_expiry ON oauth_states(expires_at);",
      }},
+    /* 5: IMAP mailboxes. The integrations row (provider 'imap') carries what
+     * the list shows; the settings (host, port, username, TLS mode, pin) and
+     * the password are sealed, each bound to this row and its user. */
+    {5,
+     {
+         [SQL_SQLITE] =
+             "CREATE TABLE imap_accounts ("
+             "  integration_id TEXT PRIMARY KEY REFERENCES integrations(id) ON DELETE CASCADE,"
+             "  user_id TEXT NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,"
+             "  settings BLOB NOT NULL,"
+             "  password BLOB NOT NULL);",
+         [SQL_POSTGRES] =
+             "CREATE TABLE imap_accounts ("
+             "  integration_id TEXT PRIMARY KEY REFERENCES integrations(id) ON DELETE CASCADE,"
+             "  user_id TEXT NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,"
+             "  settings BYTEA NOT NULL,"
+             "  password BYTEA NOT NULL);",
+     }},
 };
 
 const size_t sql_migration_count = sizeof(sql_migrations) / sizeof(sql_migrations[0]);
@@ -387,6 +405,30 @@ static const char *const sql_statements[SQL_COUNT][SQL_DIALECT_COUNT] = {
          " refresh_token IS NOT NULL AND token_expires_at IS NOT NULL AND"
          " token_expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $2) ORDER"
          " BY token_expires_at LIMIT $3"},
+    [SQL_IMAP_DELETE] = {"DELETE FROM integrations WHERE user_id = ?1 AND provider = 'imap'",
+                         "DELETE FROM integrations WHERE user_id = $1 AND provider = 'imap'"},
+    [SQL_IMAP_INTEGRATION_INSERT] =
+        {"INSERT INTO integrations (id, user_id, provider, email, status, connected_at,"
+         " updated_at) VALUES (?1, ?2, 'imap', ?3, 'active', ?4, ?4)",
+         "INSERT INTO integrations (id, user_id, provider, email, status, connected_at,"
+         " updated_at) VALUES ($1, $2, 'imap', $3, 'active', $4, $4)"},
+    [SQL_IMAP_ACCOUNT_INSERT] =
+        {"INSERT INTO imap_accounts (integration_id, user_id, settings, password)"
+         " VALUES (?1, ?2, ?3, ?4)",
+         "INSERT INTO imap_accounts (integration_id, user_id, settings, password)"
+         " VALUES ($1, $2, $3, $4)"},
+    [SQL_IMAP_ACCOUNTS_PAGE] =
+        {"SELECT a.integration_id, a.user_id, a.settings, a.password, u.data_key,"
+         " u.data_key_id, i.status FROM imap_accounts a JOIN users u ON u.id = a.user_id"
+         " JOIN integrations i ON i.id = a.integration_id"
+         " WHERE a.integration_id > ?1 ORDER BY a.integration_id LIMIT ?2",
+         "SELECT a.integration_id, a.user_id, a.settings, a.password, u.data_key,"
+         " u.data_key_id, i.status FROM imap_accounts a JOIN users u ON u.id = a.user_id"
+         " JOIN integrations i ON i.id = a.integration_id"
+         " WHERE a.integration_id > $1 ORDER BY a.integration_id LIMIT $2"},
+    [SQL_IMAP_STATUS_SET] =
+        {"UPDATE integrations SET status = ?2, updated_at = ?3 WHERE id = ?1",
+         "UPDATE integrations SET status = $2, updated_at = $3 WHERE id = $1"},
 };
 
 const char *sql_text(enum sql_id id, enum sql_dialect d)

@@ -685,3 +685,81 @@ int store_import_key_get(struct store *st, const char *user_id, const char *key,
     int rc = store_exec(st, SQL_IMPORT_KEY_GET, p, NPARAMS(p), row_import_key, &r, NULL);
     return found_rc(rc, r.found);
 }
+
+/* ---- IMAP mailboxes ---- */
+
+int store_imap_replace(struct store *st, const struct store_imap_account *a, const char *email,
+                       int64_t now)
+{
+    struct db_conn *c;
+    int rc = pool_acquire(st, &c);
+    if (rc != STORE_OK)
+        return rc;
+    const struct db_driver *d = st->drv;
+    struct db_val del[] = {DB_TEXT(a->user_id)};
+    struct db_val in[] = {DB_TEXT(a->integration_id), DB_TEXT(a->user_id), DB_TEXT(email),
+                          DB_INT(now)};
+    struct db_val acc[] = {DB_TEXT(a->integration_id), DB_TEXT(a->user_id),
+                           DB_BLOB(a->settings, a->settings_len),
+                           DB_BLOB(a->password, a->password_len)};
+    rc = d->begin(c);
+    if (rc == STORE_OK)
+        rc = d->exec(c, SQL_IMAP_DELETE, del, NPARAMS(del), NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = d->exec(c, SQL_IMAP_INTEGRATION_INSERT, in, NPARAMS(in), NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = d->exec(c, SQL_IMAP_ACCOUNT_INSERT, acc, NPARAMS(acc), NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = d->commit(c);
+    else
+        d->rollback(c);
+    pool_release(st, c);
+    return rc;
+}
+
+int store_imap_delete(struct store *st, const char *user_id)
+{
+    struct db_val p[] = {DB_TEXT(user_id)};
+    return store_exec(st, SQL_IMAP_DELETE, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+struct imap_visit {
+    store_imap_fn fn;
+    void *ctx;
+    int bad;
+};
+
+static int row_imap(void *ctx, const struct db_val *cols, size_t ncols)
+{
+    struct imap_visit *v = ctx;
+    struct store_imap_account a;
+    if (ncols < 7 || col_text(&cols[0], a.integration_id, sizeof(a.integration_id)) ||
+        col_text(&cols[1], a.user_id, sizeof(a.user_id)) ||
+        col_blob(&cols[2], a.settings, sizeof(a.settings), &a.settings_len) ||
+        col_blob(&cols[3], a.password, sizeof(a.password), &a.password_len) ||
+        col_blob(&cols[4], a.data_key, sizeof(a.data_key), &a.data_key_len) ||
+        col_text(&cols[5], a.data_key_id, sizeof(a.data_key_id)) ||
+        col_text(&cols[6], a.status, sizeof(a.status))) {
+        v->bad = 1;
+        return 1;
+    }
+    return v->fn(v->ctx, &a);
+}
+
+int store_imap_visit(struct store *st, const char *after_id, unsigned limit, store_imap_fn fn,
+                     void *ctx)
+{
+    struct db_val p[] = {DB_TEXT(after_id), DB_INT(limit)};
+    struct imap_visit v = {fn, ctx, 0};
+    int rc = store_exec(st, SQL_IMAP_ACCOUNTS_PAGE, p, NPARAMS(p), row_imap, &v, NULL);
+    return (rc == STORE_OK && v.bad) ? STORE_ERROR : rc;
+}
+
+int store_imap_status_set(struct store *st, const char *integration_id,
+                                 const char *status, int64_t now)
+{
+    struct db_val p[] = {DB_TEXT(integration_id), DB_TEXT(status), DB_INT(now)};
+    int64_t changed = 0;
+    int rc = store_exec(st, SQL_IMAP_STATUS_SET, p, NPARAMS(p), NULL, NULL, &changed);
+    return (rc == STORE_OK && changed == 0) ? STORE_NOT_FOUND : rc;
+}

@@ -264,4 +264,37 @@ typedef int (*store_oauth_due_fn)(void *ctx, const char *user_id, const char *pr
 int store_oauth_due(struct store *st, int64_t before, int64_t now, unsigned limit,
                     store_oauth_due_fn fn, void *ctx);
 
+/* ---- IMAP mailboxes (one per user) ---- */
+
+#define STORE_SEALED_SETTINGS_MAX 2048
+#define STORE_SEALED_PASSWORD_MAX 1152
+
+struct store_imap_account {
+    char integration_id[STORE_ID_LEN + 1];
+    char user_id[STORE_ID_LEN + 1];
+    unsigned char settings[STORE_SEALED_SETTINGS_MAX]; /* sealed */
+    size_t settings_len;
+    unsigned char password[STORE_SEALED_PASSWORD_MAX]; /* sealed */
+    size_t password_len;
+    unsigned char data_key[STORE_WRAPPED_MAX]; /* the user's wrapped data key */
+    size_t data_key_len;
+    char data_key_id[STORE_KEY_ID_MAX + 1];
+    char status[STORE_STATUS_MAX + 1];
+};
+
+/* Replaces the user's mailbox in one transaction: the old integrations row
+ * (and with it the old sealed settings) goes, a new 'active' one comes. */
+int store_imap_replace(struct store *st, const struct store_imap_account *a, const char *email,
+                       int64_t now);
+/* Deletes the user's mailbox; STORE_OK also when there was none. */
+int store_imap_delete(struct store *st, const char *user_id);
+/* Visits mailboxes with integration_id > after_id in id order, at most
+ * limit. The callback returns 0 to go on. */
+typedef int (*store_imap_fn)(void *ctx, const struct store_imap_account *a);
+int store_imap_visit(struct store *st, const char *after_id, unsigned limit, store_imap_fn fn,
+                     void *ctx);
+/* Sets the status of a mailbox's integrations row; STORE_NOT_FOUND when it is gone. */
+int store_imap_status_set(struct store *st, const char *integration_id,
+                                 const char *status, int64_t now);
+
 #endif

@@ -120,6 +120,24 @@ static void test_match_provider_param(void **state)
     assert_null(http_param(&req, "other"));
 }
 
+/* The literal imap routes win over the {provider} patterns. */
+static void test_match_imap_before_provider(void **state)
+{
+    (void)state;
+    const struct route *r;
+    struct http_params p;
+    char allow[ALLOW_MAX];
+    assert_int_equal(match(HTTP_POST, "/api/integrations/imap/connect", &r, &p, allow), ROUTE_FOUND);
+    assert_ptr_equal(r->handler, api_imap_connect);
+    assert_int_equal(match(HTTP_POST, "/api/integrations/imap/disconnect", &r, &p, allow),
+                     ROUTE_FOUND);
+    assert_ptr_equal(r->handler, api_imap_disconnect);
+    assert_true(r->flags & ROUTE_CSRF);
+    assert_int_equal(match(HTTP_POST, "/api/integrations/gmail/disconnect", &r, &p, allow),
+                     ROUTE_FOUND);
+    assert_ptr_not_equal(r->handler, api_imap_disconnect);
+}
+
 static void test_match_no_path(void **state)
 {
     (void)state;
@@ -270,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_pattern_segment_limit),
         cmocka_unit_test(test_match_found),
         cmocka_unit_test(test_match_provider_param),
+        cmocka_unit_test(test_match_imap_before_provider),
         cmocka_unit_test(test_match_no_path),
         cmocka_unit_test(test_match_no_method),
         cmocka_unit_test(test_match_allow_lists_several),
