@@ -5,8 +5,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, stopClean, register, api, csrfToken, sleep, assertJsonReply } from './lib/server.mjs';
+import { startServer, stopClean, register, api, csrfToken, sleep, assertJsonReply, freePort } from './lib/server.mjs';
 import { startPostgres, startNginx } from './lib/cluster.mjs';
+import { startOAuthWorld, authorize, consent, callback, connect, listIntegrations } from './lib/oauth.mjs';
 
 const masterKey = crypto.randomBytes(32).toString('hex');
 
@@ -140,5 +141,71 @@ describe('database outage', () => {
     // Nothing half-written: exactly the users whose registration got 201.
     assert.equal(Number(pg.query(db, 'SELECT count(*) FROM users')), created);
     assert.equal(Number(pg.query(db, 'SELECT count(*) FROM sessions')), created);
+  });
+});
+
+describe('OAuth and import across two instances on one PostgreSQL', () => {
+  let pg, world, b, lb;
+  before(async () => {
+    pg = startPostgres();
+    const db = pg.dbUrl('pa_' + crypto.randomBytes(6).toString('hex'));
+    const lbPort = await freePort();
+    const shared = { PASSAGENT_DB: db, PASSAGENT_MASTER_KEY: masterKey };
+    // Instance A comes with the providers; B gets the very same settings.
+    world = await startOAuthWorld({ publicUrl: `http://127.0.0.1:${lbPort}`, env: shared });
+    b = await startServer({ env: world.env });
+    lb = await startNginx([world.srv.port, b.port], lbPort);
+  });
+  after(async () => {
+    if (lb) await lb.stop();
+    if (world) { await stopClean(world.srv); await world.close(); }
+    await stopClean(b);
+    if (pg) pg.stop();
+  });
+
+  test('an OAuth flow started on one instance finishes on the other', async () => {
+    const a = world.srv;
+    const u = await register(a);
+    const { authUrl } = await authorize(a, u, 'gmail');
+    const back = await consent(authUrl, { login: 'alice', stopAt: `${lb.url}/api/integrations/gmail/callback` });
+    const r = await callback(b, back); // the callback lands on B
+    assert.equal(r.status, 302, r.res.text);
+    assert.equal(r.location.searchParams.get('connected'), 'gmail', r.location.toString());
+    const listed = await listIntegrations(a, u);
+    assert.deepEqual(listed.map((i) => [i.provider, i.status]), [['gmail', 'active']]);
+  });
+
+  test('concurrent refreshes sent to both instances make exactly one token request', async () => {
+    const u = await register(world.srv);
+    // Connected through the balancer, as a browser would.
+    const c = await connect({ ...world, srv: { ...world.srv, url: lb.url } }, u, 'outlook');
+    assert.equal(c.status, 302);
+    world.microsoft.setTokenDelay(400);
+    const before = world.microsoft.tokenRequests();
+    try {
+      const rs = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        api(i % 2 ? b : world.srv, 'POST', '/api/integrations/outlook/refresh', { token: u.token, csrf: u.csrf })));
+      for (const r of rs) assert.equal(r.status, 200, r.text);
+      assert.equal(world.microsoft.tokenRequests() - before, 1);
+    } finally {
+      world.microsoft.setTokenDelay(0);
+    }
+    // The rotated refresh token was kept: one more refresh, on the other side, works.
+    const again = await api(b, 'POST', '/api/integrations/outlook/refresh', { token: u.token, csrf: u.csrf });
+    assert.equal(again.status, 200, again.text);
+  });
+
+  test('an idempotent import retried on the other instance is not imported twice', async () => {
+    const u = await register(world.srv);
+    const body = { format: 'csv', data: 'name,url,username,password\nsite,https://site.example,ann,pw-1\nother,https://other.example,ann,pw-2\n' };
+    const headers = { 'Idempotency-Key': 'retry-' + crypto.randomBytes(6).toString('hex') };
+    const first = await api(world.srv, 'POST', '/api/passwords/import', { token: u.token, csrf: u.csrf, body, headers });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.imported, 2);
+    const retry = await api(b, 'POST', '/api/passwords/import', { token: u.token, csrf: u.csrf, body, headers });
+    assert.equal(retry.status, 200, retry.text);
+    assert.deepEqual(retry.json, first.json, 'the retry returns the first result');
+    const list = await api(b, 'GET', '/api/passwords', { token: u.token });
+    assert.equal(list.json.pagination.total, 2);
   });
 });

@@ -44,10 +44,10 @@ export function startPostgres() {
   };
 }
 
-/** nginx round robin over the given ports; returns {url, stop()}. */
-export async function startNginx(ports) {
+/** nginx round robin over the given ports (on `port` if given); returns {url, stop()}. */
+export async function startNginx(ports, port) {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'passagent-nginx-'));
-  const port = await freePort();
+  port = port || await freePort();
   const conf = fs.readFileSync(path.join(REPO_ROOT, 'deploy/nginx.conf.template'), 'utf8')
     .replaceAll('@PREFIX@', prefix)
     .replaceAll('@LISTEN@', `127.0.0.1:${port}`)

@@ -17,12 +17,13 @@ export const CLIENT = {
 
 /**
  * Start peers and a passagent using them. opts: rotateOutlook (default
- * true), accessTtl, env (extra passagent env), tokenDelayMs.
- * Returns {srv, google, microsoft, github, close()}.
+ * true), accessTtl, env (extra passagent env), tokenDelayMs, publicUrl (when
+ * a load balancer fronts several instances: the URL users and providers
+ * see). Returns {srv, env, google, microsoft, github, close()}.
  */
 export async function startOAuthWorld(opts = {}) {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = opts.publicUrl || `http://127.0.0.1:${port}`;
   const cb = (p) => `${base}/api/integrations/${p}/callback`;
   const google = await startOidcPeer({
     clientId: CLIENT.gmail.id, clientSecret: CLIENT.gmail.secret,
@@ -49,11 +50,12 @@ export async function startOAuthWorld(opts = {}) {
     PASSAGENT_GITHUB_TOKEN_URL: `${github.url}/login/oauth/access_token`,
     PASSAGENT_GITHUB_EMAILS_URL: `${github.url}/user/emails`,
     PASSAGENT_GITHUB_REVOKE_URL: `${github.url}/applications/{client_id}/grant`,
+    ...(opts.publicUrl ? { PASSAGENT_PUBLIC_URL: opts.publicUrl } : {}),
     ...(opts.env || {}),
   };
   const srv = await startServer({ env, port, dataDir: opts.dataDir });
   return {
-    srv, google, google2, microsoft, github,
+    srv, env, google, google2, microsoft, github,
     async close() {
       await Promise.all([google.close(), google2.close(), microsoft.close(), github.close()]);
     },
