@@ -40,7 +40,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps run test bench unit fuzz clean format lint asan
+.PHONY: all deps run demo test bench unit fuzz clean format lint asan
 all: $(BUILD)/passagent
 
 deps:
@@ -77,6 +77,11 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	PASSAGENT_LISTEN=$${PASSAGENT_LISTEN:-127.0.0.1:3000} PASSAGENT_DATA_DIR=$${PASSAGENT_DATA_DIR:-./data} \
 	  ./build/passagent serve
+
+# The dashboard with local stand-ins for every provider and a Dovecot mailbox.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@node scripts/demo.mjs
 
 test: deps
 	@scripts/run-tests.sh

@@ -170,3 +170,13 @@ done
 
 # IMAP: connect (TLS handshake + login + seal + store) against a local Dovecot.
 PASSAGENT_BIN="$BIN" node bench/imap-bench.mjs
+
+# Dashboard (issue 7): static pages and assets are read from web/ on every
+# request (no cache, so an edited page shows at once); compared with /healthz.
+launch dashboard off
+echo
+printf '%-58s %10s\n' "dashboard files (wrk -t1 -c$CONNS, ${DURATION}s)" "req/s"
+printf '%-58s %10s\n' "GET /healthz (for comparison)" "$(rps "http://127.0.0.1:$port/healthz")"
+printf '%-58s %10s\n' "GET /dashboard/integrations ($(wc -c <web/integrations.html) B page)" "$(rps "http://127.0.0.1:$port/dashboard/integrations")"
+printf '%-58s %10s\n' "GET /assets/style.css ($(wc -c <web/assets/style.css) B)" "$(rps "http://127.0.0.1:$port/assets/style.css")"
+stop_all

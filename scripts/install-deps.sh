@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev postgresql
   libcurl4-openssl-dev libcmocka-dev libssl-dev libargon2-dev
-  curl wrk sqlite3 ca-certificates cppcheck nginx openssl dovecot-imapd
+  curl wrk sqlite3 ca-certificates cppcheck nginx openssl dovecot-imapd chromium
 )
 
 missing=()
@@ -18,10 +18,11 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 install_npm_peers() {
-    # Test peers (oidc-provider etc.): exact versions from the committed lock file.
+    # Test peers (oidc-provider, playwright-core driving Debian's chromium): exact versions from the committed lock file.
     local dir
     dir="$(dirname "$0")/../tests/peers"
-    if [ ! -d "$dir/node_modules" ]; then
+    # Again when the lock file changed since (a new peer such as playwright-core).
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
         echo "install-deps: npm ci in tests/peers" >&2
         (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null)
     fi

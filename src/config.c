@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/limits.h"
@@ -56,6 +57,8 @@ static const struct setting settings[] = {
      "seconds between background IMAP login checks; 0 = off (default 3600)"},
     {"--imap-connect-limit", "PASSAGENT_IMAP_CONNECT_LIMIT",
      "IMAP connect attempts per user: COUNT/SECONDS or off (default 10/900)"},
+    {"--web-dir", "PASSAGENT_WEB_DIR",
+     "folder of the dashboard pages (default: web/ beside the binary's folder, else ./web)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -201,7 +204,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, const char **fl
 enum { S_LISTEN, S_DATA_DIR, S_DB, S_PUBLIC_URL, S_KEY, S_KEY_PREV, S_KEY_FILE, S_RATE, S_THREADS,
        S_LOG, S_PER_IP, S_PROXIES, S_OAUTH_TIMEOUT, S_OAUTH_INTERVAL, S_OAUTH_MARGIN, S_WORKERS,
        S_IMAP_ALLOW, S_IMAP_PORTS, S_IMAP_CA, S_IMAP_CONNECT_TO, S_IMAP_REPLY_TO, S_IMAP_CHECK,
-       S_IMAP_LIMIT };
+       S_IMAP_LIMIT, S_WEB_DIR };
 
 /* Each entry must be an IPv4 or IPv6 literal: a name would be resolved
  * once and silently go stale. */
@@ -309,6 +312,42 @@ static int config_imap(const char *const *fv, struct imapc_settings *s, struct e
     return 0;
 }
 
+/* The dashboard's folder, made absolute: PASSAGENT_WEB_DIR (must be a
+ * readable directory), else ../web from the binary's own folder (the
+ * repository layout: build/passagent beside web/), else ./web. Without
+ * any, web_dir stays "" and the pages answer 404. */
+static int config_web_dir(const char *v, struct config *cfg, struct err *e)
+{
+    char candidate[PATH_MAX];
+    struct stat st;
+    cfg->web_dir[0] = '\0';
+    if (v != NULL) {
+        if (realpath(v, cfg->web_dir) == NULL || stat(cfg->web_dir, &st) != 0 ||
+            !S_ISDIR(st.st_mode) || access(cfg->web_dir, R_OK | X_OK) != 0)
+            return err_set(e, ERR_INTERNAL, "PASSAGENT_WEB_DIR: '%.64s' is not a readable folder",
+                           v);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            snprintf(candidate, sizeof(candidate), "%.*s/../web", PATH_MAX - 16, exe);
+            if (realpath(candidate, cfg->web_dir) != NULL && stat(cfg->web_dir, &st) == 0 &&
+                S_ISDIR(st.st_mode))
+                return 0;
+        }
+    }
+    if (realpath("web", cfg->web_dir) != NULL && stat(cfg->web_dir, &st) == 0 &&
+        S_ISDIR(st.st_mode))
+        return 0;
+    cfg->web_dir[0] = '\0';
+    return 0;
+}
+
 int config_load(int argc, char **argv, struct config *cfg, struct err *e)
 {
     const char *fv[NSETTINGS] = {0};
@@ -373,6 +412,8 @@ int config_load(int argc, char **argv, struct config *cfg, struct err *e)
     if (v && parse_proxies(v, cfg, e) != 0)
         return -1;
     if (load_oauth(fv, &cfg->oauth, e) != 0)
+        return -1;
+    if (config_web_dir(setting_value(fv, S_WEB_DIR), cfg, e) != 0)
         return -1;
     return config_imap(fv, &cfg->imap, e);
 }

@@ -38,6 +38,7 @@ struct config {
     char trusted_proxies[512]; /* comma-separated IP literals, or "" */
     struct oauth_settings oauth; /* providers, timeouts, refresher, workers */
     struct imapc_settings imap;
+    char web_dir[PATH_MAX]; /* absolute; "" when there is no dashboard folder */
 };
 
 /* Fills cfg from argv and the environment. */

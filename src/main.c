@@ -157,6 +157,11 @@ static int serve(const struct config *cfg, struct app *app)
     struct imap_monitor *imap_monitor = NULL;
     if (imap_monitor_start(app->store, app->keys, app->imap, &imap_monitor) != 0)
         die("cannot start the IMAP status check thread");
+    if (app->web_dir[0])
+        log_info("dashboard pages from %s", app->web_dir);
+    else
+        log_warn("no dashboard folder (PASSAGENT_WEB_DIR, web/ beside the binary's folder or "
+                 "./web): the dashboard pages answer 404");
     log_info("passagent %s listening on %s (public URL %s, %s database, %u threads)",
              PASSAGENT_VERSION, cfg->listen, cfg->public_url, store_backend(app->store),
              cfg->threads);
@@ -225,7 +230,8 @@ int main(int argc, char **argv)
     struct app app = {.rate_limits = cfg.rate_limits,
                       .secure_cookies = cfg.secure_cookies,
                       .trusted_proxies = cfg.trusted_proxies,
-                      .imap = &cfg.imap};
+                      .imap = &cfg.imap,
+                      .web_dir = cfg.web_dir};
     struct vault_keyring_source ks = {
         .key_text = cfg.master_key,
         .previous_text = cfg.master_key_previous,

@@ -31,6 +31,7 @@ struct app {
     const struct oauth_ctx *oauth;
     struct workers *workers; /* offloaded handlers (api_offload) */
     const struct imapc_settings *imap; /* IMAP policy, timeouts, CA file */
+    const char *web_dir; /* absolute folder of the dashboard files; "" for none */
 };
 
 struct api_call {
@@ -124,7 +125,16 @@ void api_oauth_auth(struct api_call *c);
 void api_oauth_callback(struct api_call *c);
 void api_oauth_refresh(struct api_call *c);
 void api_oauth_disconnect(struct api_call *c);
+void api_oauth_providers(struct api_call *c);
 void api_imap_connect(struct api_call *c);
 void api_imap_disconnect(struct api_call *c);
+void api_static_page(struct api_call *c);
+void api_static_asset(struct api_call *c);
+void api_static_dashboard(struct api_call *c);
+
+/* Whether name is a file name the static handler may open: 1 to 64
+ * characters of [A-Za-z0-9_-] and dots, not starting with a dot, no "..",
+ * and a served extension. Exposed for the unit test. */
+bool api_static_name_ok(const char *name);
 
 #endif

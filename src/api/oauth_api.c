@@ -193,3 +193,20 @@ void api_oauth_refresh(struct api_call *c) { offload_provider(c, true, refresh_j
 
 /* Disconnect works without credentials too: it then deletes locally. */
 void api_oauth_disconnect(struct api_call *c) { offload_provider(c, false, disconnect_job); }
+
+/* GET /api/integrations/providers: which providers have client
+ * credentials, so the dashboard can show "not configured" without
+ * starting an authorization. Names only; never an id or secret. */
+void api_oauth_providers(struct api_call *c)
+{
+    json_t *list = json_array();
+    const struct oauth_settings *s = c->app->oauth->cfg;
+    for (size_t i = 0; list && i < OAUTH_PROVIDER_COUNT; i++)
+        if (json_array_append_new(list, json_pack("{s:s, s:b}", "provider",
+                                                  s->providers[i].def->name, "configured",
+                                                  s->providers[i].configured)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    api_reply(c, 200, list ? json_pack("{s:o}", "providers", list) : NULL);
+}

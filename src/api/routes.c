@@ -13,6 +13,14 @@
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_health, 0, RL_NONE, 0},
 
+    /* The dashboard (static_api.c): public files, no session (the pages ask
+     * the API who is signed in). Not rate limited: cheap, and a page load
+     * fetches several. */
+    {HTTP_GET, "/", api_static_page, 0, RL_NONE, 0},
+    {HTTP_GET, "/dashboard", api_static_dashboard, 0, RL_NONE, 0},
+    {HTTP_GET, "/dashboard/{page}", api_static_page, 0, RL_NONE, 0},
+    {HTTP_GET, "/assets/{file}", api_static_asset, 0, RL_NONE, 0},
+
     /* Register and login are exempt from CSRF: there is no session yet to
      * bind a token to. They demand a JSON content type instead, which a
      * cross-site form cannot send without a CORS preflight. */
@@ -40,6 +48,7 @@ const struct route api_routes[] = {
     /* OAuth providers (oauth_api.c). The callback has no session: the
      * state authenticates it (single use, bound to user, provider and, for
      * browser sessions, a cookie). It is a GET, so CSRF does not apply. */
+    {HTTP_GET, "/api/integrations/providers", api_oauth_providers, AUTH, RL_GENERAL, 0},
     {HTTP_GET, "/api/integrations/{provider}/auth", api_oauth_auth, AUTH, RL_GENERAL, 0},
     {HTTP_GET, "/api/integrations/{provider}/callback", api_oauth_callback, 0, RL_GENERAL, 0},
     {HTTP_POST, "/api/integrations/{provider}/disconnect", api_oauth_disconnect, AUTH | CSRF,

@@ -10,6 +10,7 @@
 #define LIMIT_BODY_IMPORT (32u * 1024u * 1024u)  /* password import uploads */
 #define LIMIT_BODY_DRAIN (4u * 1024u * 1024u) /* dropped past a limit, then close */
 #define LIMIT_URL_LEN 2048u
+#define LIMIT_STATIC_FILE (1024 * 1024) /* largest dashboard file served */
 #define LIMIT_HEADER_COOKIE 8192u
 #define LIMIT_JSON_DEPTH 32u
 #define LIMIT_CONNECTIONS 1024u

@@ -51,6 +51,9 @@ struct http_request {
 struct http_response {
     unsigned status;
     json_t *json; /* owned; serialised as the body with application/json */
+    char *raw;    /* owned (malloc); sent as is with raw_type when json is NULL */
+    size_t raw_len;
+    const char *raw_type; /* static string, e.g. from http_content_type */
     size_t nheaders;
     struct {
         const char *name; /* static string */
@@ -63,6 +66,14 @@ void http_response_header(struct http_response *resp, const char *name, const ch
     __attribute__((format(printf, 3, 4)));
 /* Sets status and a JSON body (steals obj). */
 void http_response_json(struct http_response *resp, unsigned status, json_t *obj);
+/* Sets status and a raw body of the given static content type (steals
+ * body, which must come from malloc; any JSON body is dropped). */
+void http_response_raw(struct http_response *resp, unsigned status, const char *content_type,
+                       char *body, size_t len);
+/* The Content-Type for a file name by its extension (html, css, js, svg,
+ * png, ico, json, txt, webmanifest), or NULL for any other: such files are
+ * not served. */
+const char *http_content_type(const char *name);
 /* Sets the PRODUCT.md error shape from an err. */
 void http_response_error(struct http_response *resp, const struct err *e);
 /* Frees what the response owns. */

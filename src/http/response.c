@@ -1,6 +1,7 @@
 /* response.c — building responses and parsing cookies (no HTTP library). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -23,8 +24,23 @@ void http_response_header(struct http_response *resp, const char *name, const ch
 void http_response_json(struct http_response *resp, unsigned status, json_t *obj)
 {
     json_decref(resp->json);
+    free(resp->raw);
+    resp->raw = NULL;
+    resp->raw_len = 0;
     resp->status = status;
     resp->json = obj;
+}
+
+void http_response_raw(struct http_response *resp, unsigned status, const char *content_type,
+                       char *body, size_t len)
+{
+    json_decref(resp->json);
+    resp->json = NULL;
+    free(resp->raw);
+    resp->status = status;
+    resp->raw = body;
+    resp->raw_len = len;
+    resp->raw_type = content_type;
 }
 
 void http_response_error(struct http_response *resp, const struct err *e)
@@ -39,6 +55,9 @@ void http_response_clear(struct http_response *resp)
 {
     json_decref(resp->json);
     resp->json = NULL;
+    free(resp->raw);
+    resp->raw = NULL;
+    resp->raw_len = 0;
     resp->nheaders = 0;
 }
 

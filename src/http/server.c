@@ -95,19 +95,27 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct request_ctx *rc
                              struct http_response *resp)
 {
     char *text = resp->json ? json_dumps(resp->json, JSON_COMPACT) : NULL;
+    size_t len = text ? strlen(text) : 0;
+    const char *type = text ? "application/json; charset=utf-8" : NULL;
     if (resp->json && text == NULL) {
         log_error("req=%s cannot serialise the response", rc->request_id);
         return MHD_NO;
     }
+    if (text == NULL && resp->raw != NULL) { /* a file: the response takes it */
+        text = resp->raw;
+        len = resp->raw_len;
+        type = resp->raw_type;
+        resp->raw = NULL;
+    }
     struct MHD_Response *r =
-        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
+        text ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE)
              : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (r == NULL) {
         free(text);
         return MHD_NO;
     }
-    if (text)
-        MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    if (type)
+        MHD_add_response_header(r, "Content-Type", type);
     MHD_add_response_header(r, "X-Request-Id", rc->request_id);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -311,8 +319,9 @@ struct http_deferred *http_request_defer(struct http_request *req)
 void http_deferred_finish(struct http_deferred *d, struct http_response *resp)
 {
     struct request_ctx *rc = (struct request_ctx *)d;
-    rc->deferred_resp = *resp; /* takes the json reference */
+    rc->deferred_resp = *resp; /* takes the json reference and raw body */
     resp->json = NULL;
+    resp->raw = NULL;
     atomic_store(&rc->deferred_ready, 1);
     MHD_resume_connection(rc->conn);
 }

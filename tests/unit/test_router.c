@@ -154,7 +154,12 @@ static void test_match_no_path(void **state)
     assert_int_equal(match(HTTP_GET, "/api/integrations/google/auth/", &r, &p, allow),
                      ROUTE_NO_PATH);
     assert_int_equal(match(HTTP_GET, "", &r, &p, allow), ROUTE_NO_PATH);
-    assert_int_equal(match(HTTP_GET, "/", &r, &p, allow), ROUTE_NO_PATH);
+    /* "/" is the sign-in page; deeper dashboard paths are one segment. */
+    assert_int_equal(match(HTTP_GET, "/", &r, &p, allow), ROUTE_FOUND);
+    assert_ptr_equal(r->handler, api_static_page);
+    assert_int_equal(match(HTTP_GET, "/dashboard/../../etc/passwd", &r, &p, allow),
+                     ROUTE_NO_PATH);
+    assert_int_equal(match(HTTP_GET, "/assets/a/b.css", &r, &p, allow), ROUTE_NO_PATH);
 
     char path[128];
     char seg[HTTP_PARAM_MAX + 2];
