@@ -33,6 +33,14 @@ struct db_conn {
     bool broken;
 };
 
+/* Server notices (e.g. "relation already exists, skipping") go to our log
+ * at debug level instead of libpq's raw line on stderr. */
+static void pg_notice(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("postgres: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static int pg_connect(const char *url, struct db_conn **out, struct err *e)
 {
     struct db_conn *c = calloc(1, sizeof(*c));
@@ -52,6 +60,7 @@ static int pg_connect(const char *url, struct db_conn **out, struct err *e)
         free(c);
         return -1;
     }
+    PQsetNoticeProcessor(c->pg, pg_notice, NULL);
     *out = c;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/limits.h"
 #include "core/log.h"
@@ -482,6 +483,13 @@ static int vault_insert_rows(struct store *st, struct db_conn *c, const char *us
                              int64_t now, const struct store_vault_new *rows, size_t n,
                              unsigned char *inserted)
 {
+    /* Listings sort by (created_at, position): created_at has whole seconds,
+     * so imports within one second are told apart by the millisecond they
+     * ran in, and rows keep their file order within an import. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = (ts.tv_sec == now) ? ts.tv_nsec / 1000000 : (ts.tv_sec > now ? 999 : 0);
+    int64_t position_base = ms * (int64_t)(LIMIT_IMPORT_ENTRIES + 1);
     for (size_t i = 0; i < n; i++) {
         const struct store_vault_new *r = &rows[i];
         struct db_val p[] = {DB_TEXT(r->id),       DB_TEXT(user_id),
@@ -493,7 +501,7 @@ static int vault_insert_rows(struct store *st, struct db_conn *c, const char *us
                              opt_blob(r->notes, r->notes_len),
                              opt_blob(r->totp, r->totp_len),
                              DB_BLOB(r->dedupe_key, sizeof(r->dedupe_key)),
-                             DB_INT(i),            DB_INT(now)};
+                             DB_INT(position_base + (int64_t)i), DB_INT(now)};
         int64_t changed = 0;
         int rc = st->drv->exec(c, SQL_VAULT_INSERT, p, NPARAMS(p), NULL, NULL, &changed);
         if (rc != STORE_OK)
