@@ -15,12 +15,15 @@ DURATION=${BENCH_SECONDS:-10}
 CONNS=64
 work=$(mktemp -d)
 pid=""
-pg_dir=$(mktemp -d /tmp/passagent-bench-pg-XXXXXX); nginx_prefix="$work/nginx"
+pg_dir=$(mktemp -d /tmp/passagent-bench-pg-XXXXXX)
+# nginx workers run unprivileged and buffer large bodies under the prefix:
+# it must be reachable by them, so not inside the private $work.
+nginx_prefix=$(mktemp -d /tmp/passagent-bench-nginx-XXXXXX); chmod 755 "$nginx_prefix"
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     [ -f "$nginx_prefix/nginx.pid" ] && kill "$(cat "$nginx_prefix/nginx.pid")" 2>/dev/null
     tests/peers/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1
-    rm -rf "$work" "$pg_dir"
+    rm -rf "$work" "$pg_dir" "$nginx_prefix"
 }
 trap cleanup EXIT
 
@@ -96,11 +99,12 @@ import_ms() { # rows -> median milliseconds
         tok=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
             -d "{\"email\":\"imp$rows-$r@example.com\",\"password\":\"bench-password-1\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
         csrf=$(curl -fs "http://127.0.0.1:$port/api/auth/csrf-token" -H "Authorization: Bearer $tok" | sed -n 's/.*"csrfToken":"\([^"]*\)".*/\1/p')
-        curl -fs -o "$work/import-reply" -w '%{time_total}\n' -X POST "http://127.0.0.1:$port/api/passwords/import" \
+        rm -f "$work/import-reply" # a failed request must not leave the last run's reply
+        curl -s -o "$work/import-reply" -w '%{time_total}\n' -X POST "http://127.0.0.1:$port/api/passwords/import" \
             -H "Authorization: Bearer $tok" -H "x-csrf-token: $csrf" -H 'Content-Type: application/json' \
             --data-binary "@$file"
-        grep -q "\"imported\":$rows" "$work/import-reply" || { echo "bench: import of $rows failed: $(head -c 300 "$work/import-reply")" >&2; exit 1; }
-    done | awk '{ printf "%.1f\n", $1 * 1000 }' | median
+        grep -q "\"imported\":$rows" "$work/import-reply" || { echo "bench: import of $rows failed: $(head -c 300 "$work/import-reply")" >&2; echo FAILED; }
+    done | awk '$1 == "FAILED" { failed = 1 } { printf "%.1f\n", $1 * 1000 } END { exit failed }' | median
 }
 
 # ---- scale-out: PostgreSQL, one instance and two behind nginx ----

@@ -208,4 +208,15 @@ describe('OAuth and import across two instances on one PostgreSQL', () => {
     const list = await api(b, 'GET', '/api/passwords', { token: u.token });
     assert.equal(list.json.pagination.total, 2);
   });
+
+  test('a large import goes through the balancer (nginx buffers big bodies to disk)', async () => {
+    const u = await register(world.srv);
+    let data = 'name,url,username,password\n';
+    for (let i = 0; i < 2000; i++) data += `site${i},https://site${i}.example/login,user${i},pw-${i}-xxxxxxxxxxxxxxxx\n`;
+    assert.ok(data.length > 64 * 1024, 'the body is well over nginx\'s in-memory buffer');
+    const r = await api({ url: lb.url, logs: () => '' }, 'POST', '/api/passwords/import',
+      { token: u.token, csrf: u.csrf, body: { format: 'csv', data } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.imported, 2000);
+  });
 });

@@ -46,7 +46,10 @@ export function startPostgres() {
 
 /** nginx round robin over the given ports (on `port` if given); returns {url, stop()}. */
 export async function startNginx(ports, port) {
-  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'passagent-nginx-'));
+  // nginx workers run unprivileged and buffer bodies over 16 KiB to files
+  // under the prefix, so the prefix must be reachable by them.
+  const prefix = fs.mkdtempSync('/tmp/passagent-nginx-');
+  fs.chmodSync(prefix, 0o755);
   port = port || await freePort();
   const conf = fs.readFileSync(path.join(REPO_ROOT, 'deploy/nginx.conf.template'), 'utf8')
     .replaceAll('@PREFIX@', prefix)
