@@ -19,9 +19,12 @@ pg_dir=$(mktemp -d /tmp/passagent-bench-pg-XXXXXX)
 # nginx workers run unprivileged and buffer large bodies under the prefix:
 # it must be reachable by them, so not inside the private $work.
 nginx_prefix=$(mktemp -d /tmp/passagent-bench-nginx-XXXXXX); chmod 755 "$nginx_prefix"
+# Runs on every exit, failures included: nothing may be left running.
 cleanup() {
+    set +e
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    [ -f "$nginx_prefix/nginx.pid" ] && kill "$(cat "$nginx_prefix/nginx.pid")" 2>/dev/null
+    if [ -f "$nginx_prefix/nginx.pid" ]; then kill "$(cat "$nginx_prefix/nginx.pid")" 2>/dev/null; fi
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     tests/peers/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1
     rm -rf "$work" "$pg_dir" "$nginx_prefix"
 }
