@@ -135,13 +135,14 @@ static int bitwarden_item(json_t *root, json_t *item, struct import_entry *en)
     return import_entry_finish(en, true);
 }
 
-static int bitwarden_plain(json_t *root, struct import_result *r, struct err *e)
+/* Maps one array element into en; returns -1 only when out of memory. */
+typedef int (*item_map_fn)(json_t *root, json_t *item, struct import_entry *en);
+
+/* One entry per element of items: elements that are not objects are
+ * reported as failed with not_object, the others go through map. */
+static int map_items(json_t *root, json_t *items, const char *not_object, item_map_fn map,
+                     struct import_result *r, struct err *e)
 {
-    json_t *items = json_object_get(root, "items");
-    if (!json_is_array(items))
-        return err_set_code(e, ERR_VALIDATION, "IMPORT_FORMAT_MISMATCH",
-                            "a Bitwarden JSON export needs an 'items' array");
-    r->format = "bitwarden";
     size_t i;
     json_t *item;
     json_array_foreach(items, i, item)
@@ -149,17 +150,28 @@ static int bitwarden_plain(json_t *root, struct import_result *r, struct err *e)
         struct import_entry *en = import_entry_add(r, e);
         if (en == NULL)
             return -1;
-        if (!json_is_object(item)) {
+        int rc;
+        if (json_is_object(item)) {
+            rc = map(root, item, en);
+        } else {
             en->status = IMP_FAILED;
-            en->reason = "item is not a JSON object";
-            if (import_entry_finish(en, true) != 0)
-                return err_set(e, ERR_INTERNAL, "out of memory");
-            continue;
+            en->reason = not_object;
+            rc = import_entry_finish(en, true);
         }
-        if (bitwarden_item(root, item, en) != 0)
+        if (rc != 0)
             return err_set(e, ERR_INTERNAL, "out of memory");
     }
     return 0;
+}
+
+static int bitwarden_plain(json_t *root, struct import_result *r, struct err *e)
+{
+    json_t *items = json_object_get(root, "items");
+    if (!json_is_array(items))
+        return err_set_code(e, ERR_VALIDATION, "IMPORT_FORMAT_MISMATCH",
+                            "a Bitwarden JSON export needs an 'items' array");
+    r->format = "bitwarden";
+    return map_items(root, items, "item is not a JSON object", bitwarden_item, r, e);
 }
 
 static int bitwarden(json_t *root, const struct import_request *rq, struct import_result *r,
@@ -231,8 +243,9 @@ static const char *jpick(json_t *o, const char *const *keys)
 
 #define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static int generic_item(json_t *it, struct import_entry *en)
+static int generic_item(json_t *root, json_t *it, struct import_entry *en)
 {
+    (void)root;
     const struct {
         size_t off;
         const char *const *keys;
@@ -269,23 +282,7 @@ static int generic(json_t *root, struct import_result *r, struct err *e)
         return err_set_code(e, ERR_VALIDATION, "IMPORT_FORMAT_MISMATCH",
                             "format 'json' needs a top-level JSON array of credential objects");
     r->format = "json";
-    size_t i;
-    json_t *it;
-    json_array_foreach(root, i, it)
-    {
-        struct import_entry *en = import_entry_add(r, e);
-        if (en == NULL)
-            return -1;
-        if (!json_is_object(it)) {
-            en->status = IMP_FAILED;
-            en->reason = "entry is not a JSON object";
-            if (import_entry_finish(en, true) != 0)
-                return err_set(e, ERR_INTERNAL, "out of memory");
-        } else if (generic_item(it, en) != 0) {
-            return err_set(e, ERR_INTERNAL, "out of memory");
-        }
-    }
-    return 0;
+    return map_items(root, root, "entry is not a JSON object", generic_item, r, e);
 }
 
 int import_json(const char *format, const char *data, size_t len, const struct import_request *rq,
